@@ -1,0 +1,3 @@
+from mscc.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Rules, one module per concern; each rule carries its own failing and passing example."""

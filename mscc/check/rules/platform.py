@@ -1,0 +1,59 @@
+"""Guest OS against hypervisor and version: what boots where, what mscc has data for."""
+
+from __future__ import annotations
+
+from mscc import codes
+from mscc.check.engine import Context, rule
+from mscc.diagnostics import diag, registry
+
+
+@rule(codes.VZ_FREEBSD, rationale="""
+FreeBSD does not boot under Apple's Virtualization.framework out of the box: VZ offers no
+UART and no SPCR table, and the loader finds no console (nextbsd/nextbsd-kernel#73). Lima's
+FreeBSD template uses `vmType: qemu` for that reason.
+""", fail="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { hypervisor = vz  memory = 8GiB }
+}
+""", passes="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { hypervisor = qemu  memory = 8GiB }
+}
+""")
+def hypervisor_boots(ctx: Context):
+    hv = ctx.target.hypervisor(ctx.hypervisor)
+    if hv.get("boots", True):
+        since = hv.get("since")
+        if since and ctx.older_than(since):
+            yield diag(registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)], ctx.profile.span("vm.hypervisor"),
+                       f"{ctx.target.data['title']} {ctx.version['name']} does not boot under {ctx.hypervisor}; "
+                       f"{since} or later does", hv.get("hint"))
+        return
+    code = registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)]
+    yield diag(code, ctx.profile.span("vm.hypervisor"), hv["message"], hv.get("hint"))
+
+
+
+@rule(codes.UNSUPPORTED_VERSION, rationale="""
+Option names, device names and tunables differ between OS releases; mscc checks them against
+name databases extracted per release and refuses versions it has no data for rather than
+guessing.
+""", fail="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { memory = 8GiB  os = freebsd  version = "12.4" }
+}
+""", passes="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { memory = 8GiB  os = freebsd  version = "14.3" }
+}
+""")
+def version_supported(ctx: Context):
+    if ctx.version is None:
+        known = ", ".join(sorted(ctx.target.data["versions"]))
+        yield diag(codes.UNSUPPORTED_VERSION, ctx.profile.span("vm.version"),
+                   f"mscc has no data for {ctx.target.name} {ctx.profile.get('vm.version')}",
+                   f"supported {ctx.target.name} versions: {known}")

@@ -1,0 +1,198 @@
+"""The command line. The only place that prints or exits; everything below returns values.
+
+Exit status: 0 success, 1 the input has errors (diagnostics printed), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from mscc import __version__
+
+TARGET_CHOICES = ("alpine", "freebsd", "netbsd", "openbsd", "all")
+FORMATS = ("text", "concise", "json", "github")
+
+
+def _colour() -> bool:
+    return sys.stderr.isatty() and "NO_COLOR" not in os.environ
+
+
+def _default_format() -> str:
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def emit_diagnostics(diagnostics, sources, fmt: str | None, stream=None) -> None:
+    from mscc import reporters
+
+    fmt = fmt or _default_format()
+    ordered = sorted(diagnostics, key=lambda d: (d.span, d.code, d.target or ""))
+    out = reporters.REPORTERS[fmt](ordered, sources, colour=_colour() and fmt == "text")
+    if out:
+        click.echo(out, nl=False, err=stream is None and fmt in ("text", "concise"))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mscc")
+def main() -> None:
+    """mscc — compile .msk profiles into kernel configs, ZFS tunables, VM definitions and
+    build scripts for VMs on Apple Silicon Macs."""
+
+
+@main.command("compile")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=str))
+@click.option("-t", "--target", "target", type=click.Choice(TARGET_CHOICES), default=None,
+              help="Target OS, or all. Default: each profile's vm.os.")
+@click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=str), default="out",
+              show_default=True, help="Output directory; one subdirectory per profile and target.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Diagnostic format.")
+def compile_command(file: str, target: str | None, output: str, fmt: str | None) -> None:
+    """Compile FILE for a target and write the artifacts."""
+    from pathlib import Path
+
+    from mscc import codes
+    from mscc.compiler import compile_file
+    from mscc.diagnostics import diag
+    from mscc.emit.artifacts import write_bundles
+    from mscc.source import Span
+
+    targets = None if target is None else (
+        ["alpine", "freebsd", "netbsd", "openbsd"] if target == "all" else [target])
+    result = compile_file(file, targets)
+    if result.bundles:
+        try:
+            write_bundles(Path(output), result.bundles)
+        except OSError as err:
+            result.diagnostics.append(diag(codes.WRITE_FAILED, Span.point(output),
+                                           f"cannot write {output}: {err.strerror or err}",
+                                           "choose another directory with -o"))
+            result.written = []
+    emit_diagnostics(result.diagnostics, result.sources, fmt)
+    for profile, tgt in result.written:
+        click.echo(f"wrote {os.path.join(output, profile, tgt)}", err=True)
+    for profile, tgt in result.failed:
+        click.echo(f"not written: {profile}/{tgt} (errors above)", err=True)
+    sys.exit(0 if result.ok else 1)
+
+
+@main.group("hardware")
+def hardware_group() -> None:
+    """The chip database."""
+
+
+@hardware_group.command("list")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+def hardware_list(fmt: str) -> None:
+    """List every chip."""
+    import json
+
+    from mscc.resolve import hardware
+
+    chips = hardware.chips()
+    if fmt == "json":
+        click.echo(json.dumps([c.facts for c in chips.values()], indent=2, ensure_ascii=False))
+        return
+    click.echo(f"{'id':10} {'name':16} {'cores':10} {'memory (GB)':22} isa")
+    for chip in chips.values():
+        cores = "/".join(str(c) for c in chip.core_counts)
+        memory = ", ".join(str(m) for m in chip.memory_gb) + ("" if chip.memory_complete else " …")
+        click.echo(f"{chip.id:10} {chip.name:16} {cores:10} {memory:22} {chip.isa.get('arch', '?')}")
+
+
+@hardware_group.command("show")
+@click.argument("chip")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text")
+def hardware_show(chip: str, fmt: str) -> None:
+    """Show every fact about CHIP, with its sources."""
+    import json
+
+    from mscc.resolve import hardware
+    from mscc.suggest import did_you_mean
+
+    chips = hardware.chips()
+    if chip not in chips:
+        hint = did_you_mean(chip, chips) or "see `mscc hardware list`"
+        raise click.UsageError(f"unknown chip '{chip}'; {hint}")
+    facts = chips[chip].facts
+    if fmt == "json":
+        click.echo(json.dumps(facts, indent=2, ensure_ascii=False))
+        return
+    sources = hardware.database()["sources"]
+    click.echo(f"{facts['name']} ({facts['id']})")
+    for key, fact in facts.items():
+        if not isinstance(fact, dict):
+            continue
+        value = fact.get("value")
+        if isinstance(value, list):
+            value = ", ".join(_fmt_item(v) for v in value)
+        elif isinstance(value, dict):
+            value = ", ".join(f"{k}={v}" for k, v in value.items())
+        flags = "".join(f" [{f}]" for f in ("derived", "unconfirmed") if fact.get(f))
+        click.echo(f"  {key}: {value}{flags}")
+        for src in fact.get("source", []):
+            click.echo(f"      source {src}: {sources.get(src, '?')}")
+        if fact.get("note"):
+            click.echo(f"      note: {fact['note']}")
+
+
+def _fmt_item(v) -> str:
+    if isinstance(v, dict):
+        return "+".join(f"{n}{k.upper()}" for k, n in v.items() if isinstance(n, int))
+    return str(v)
+
+
+@main.command("explain")
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a diagnostic code, with a failing and a passing example."""
+    from mscc.check.engine import rules
+    from mscc.diagnostics import registry
+    from mscc import codes  # noqa: F401  (registers the codes)
+    from mscc.suggest import did_you_mean
+
+    code = code.upper()
+    known = registry()
+    if code not in known:
+        by_name = {c.name: c.code for c in known.values()}
+        if code.lower() in by_name:
+            code = by_name[code.lower()]
+        else:
+            raise click.UsageError(f"unknown code '{code}'; {did_you_mean(code, known) or 'see mscc codes'}")
+    entry = known[code]
+    click.echo(f"{entry.code} {entry.name} ({entry.severity})")
+    click.echo(f"  {entry.summary}\n")
+    rule = next((r for r in rules() if r.code.code == code), None)
+    if rule is None:
+        return
+    click.echo(rule.rationale + "\n")
+    click.echo(f"Fails (target {rule.example_target}):\n")
+    click.echo(_indent(rule.fail))
+    click.echo(f"Passes:\n")
+    click.echo(_indent(rule.passes))
+
+
+def _indent(text: str) -> str:
+    return "".join("    " + line + "\n" if line else "\n" for line in text.splitlines())
+
+
+@main.command("codes")
+def list_codes() -> None:
+    """List every diagnostic code."""
+    from mscc import codes  # noqa: F401
+    from mscc.diagnostics import registry
+
+    for entry in sorted(registry().values(), key=lambda c: c.code):
+        click.echo(f"{entry.code}  {str(entry.severity):8} {entry.name:28} {entry.summary}")
+
+
+@main.command("targets")
+def list_targets() -> None:
+    """List the targets and the versions mscc has data for."""
+    from mscc import targets
+
+    for name in targets.available():
+        info = targets.target(name)
+        versions = ", ".join(sorted(info.data["versions"]))
+        click.echo(f"{name:8} {info.data['title']:28} versions {versions} (default {info.data['default_version']})")

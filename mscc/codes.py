@@ -1,0 +1,82 @@
+"""Every diagnostic code mscc can emit, in one registry.
+
+Groups: MS0xx input and syntax, MS1xx language, MS2xx hardware, MS3xx kernel,
+MS4xx ZFS, MS5xx hypervisor and guest OS, MS6xx raw escape hatches, MS9xx output.
+"""
+
+from mscc.diagnostics import Severity, register
+
+E, W, N = Severity.ERROR, Severity.WARNING, Severity.NOTE
+
+# input and syntax
+SYNTAX = register("MS001", "syntax-error", E, "the file does not match the .msk grammar")
+NOT_UTF8 = register("MS002", "not-utf8", E, "the file is not valid UTF-8 text")
+TOO_LARGE = register("MS003", "file-too-large", E, "the file is larger than mscc reads")
+TOO_DEEP = register("MS004", "nesting-too-deep", E, "blocks or lists are nested too deeply")
+INCLUDE_MISSING = register("MS005", "include-missing", E, "an included file does not exist")
+INCLUDE_OUTSIDE = register("MS006", "include-outside-project", E,
+                           "an include points outside the including file's directory tree")
+INCLUDE_CYCLE = register("MS007", "include-cycle", E, "files include each other in a cycle")
+UNREADABLE = register("MS008", "unreadable-file", E, "the file cannot be read")
+
+# language
+UNKNOWN_SECTION = register("MS101", "unknown-section", E, "a block name the language does not define")
+UNKNOWN_SETTING = register("MS102", "unknown-setting", E, "a setting the block does not define")
+BAD_VALUE = register("MS103", "bad-value", E, "a value of the wrong type or out of range")
+DUPLICATE_SETTING = register("MS105", "duplicate-setting", E, "a setting given twice in one block")
+UNKNOWN_PROFILE = register("MS106", "unknown-profile", E, "extends names a profile that does not exist")
+EXTENDS_CYCLE = register("MS107", "extends-cycle", E, "profiles extend each other in a cycle")
+DUPLICATE_PROFILE = register("MS108", "duplicate-profile", E, "two profiles share a name")
+MISSING_SETTING = register("MS109", "missing-setting", E, "a required setting is absent")
+BAD_PERCENT_BASE = register("MS110", "bad-percent-base", E, "a percentage of something that is not a size")
+NO_PROFILES = register("MS111", "no-profiles", E, "the file defines no profile to compile")
+
+# hardware
+UNKNOWN_CHIP = register("MS201", "unknown-chip", E, "the chip is not in the hardware database")
+MEMORY_NOT_SOLD = register("MS202", "memory-never-sold", E, "the chip was never sold with that much memory")
+CPUS_EXCEED = register("MS203", "vm-cpus-exceed-host", E, "the VM has more vCPUs than the chip has cores")
+VM_MEMORY_EXCEEDS = register("MS204", "vm-memory-exceeds-host", E, "the VM has as much memory as the host or more")
+HOST_HEADROOM = register("MS205", "host-memory-headroom", W, "macOS is left less than 25 % or 4 GiB")
+NESTED_VIRT = register("MS206", "nested-virt-unsupported", E, "nested virtualization needs M3 or later")
+
+# kernel
+PAGE_64K = register("MS301", "page-size-64k", E, "64K pages: the M-series MMU has no 64K granule")
+PAGE_16K_BSD = register("MS302", "page-size-16k-bsd", E, "16K pages on a BSD: no kernel option exists")
+NO_BOOT_DISK = register("MS303", "no-boot-disk-driver", E,
+                        "the kernel keeps no driver for the disk the hypervisor presents")
+UNKNOWN_DEVICE_CLASS = register("MS304", "unknown-device-class", E, "a device class mscc does not know")
+NO_INPUT = register("MS305", "no-usb-input-on-vz", W, "under vz the keyboard and mouse are USB devices")
+LOCKDEP_ZFS = register("MS306", "lock-debugging-breaks-zfs", E,
+                       "lock debugging makes OpenZFS refuse to build on Linux")
+HW_CHECKSUMS = register("MS307", "hw-checksums-unavailable", E,
+                        "accelerated ZFS checksums are not deliverable on this target")
+DEVICE_UNSUPPORTED = register("MS308", "device-class-unsupported", W,
+                              "the target OS has no driver for a kept device class")
+PAGE_AUTO = register("MS309", "page-size-auto", N, "page size auto resolved for this target")
+
+# ZFS
+ARC_MAX_HIGH = register("MS401", "arc-max-too-high", E, "ARC max leaves the guest OS too little memory")
+ARC_MIN_ABOVE_MAX = register("MS402", "arc-min-above-max", E, "ARC min is above ARC max")
+ARC_TOO_SMALL = register("MS403", "arc-too-small", E, "ARC limit below what OpenZFS accepts")
+VOLATILE_SLOG = register("MS404", "volatile-slog", E, "a SLOG on RAM loses acknowledged sync writes")
+VOLATILE_SLOG_ACCEPTED = register("MS405", "volatile-slog-accepted", W,
+                                  "data loss accepted: sync=disabled is emitted instead of a RAM log")
+NO_ZFS = register("MS406", "zfs-unavailable", E, "the target OS has no ZFS")
+UNKNOWN_TUNABLE = register("MS407", "unknown-tunable", E, "not a tunable of that OpenZFS version")
+SYNC_DISABLED = register("MS408", "sync-disabled", W, "sync=disabled drops the durability of sync writes")
+ZFS_IMMATURE = register("MS409", "zfs-immature", W, "the target's ZFS is old and reported unstable")
+
+# hypervisor and guest OS
+VZ_FREEBSD = register("MS501", "vz-freebsd", E, "FreeBSD does not boot under Virtualization.framework")
+UNSUPPORTED_VERSION = register("MS502", "unsupported-os-version", E, "mscc has no data for that OS version")
+VZ_UNSUPPORTED = register("MS503", "vz-unsupported", E, "this guest OS version does not boot under vz")
+
+# raw escape hatches
+UNKNOWN_OPTION = register("MS601", "unknown-option", E, "an option name the OS's sources do not declare")
+UNKNOWN_DEVICE = register("MS602", "unknown-device", E, "a device name the OS's sources do not declare")
+BAD_RAW_LINE = register("MS603", "bad-raw-line", E, "a raw line mscc cannot read")
+UNKNOWN_SYMBOL = register("MS604", "unknown-kconfig-symbol", E, "a Kconfig symbol the kernel does not define")
+RAW_TARGET = register("MS605", "unknown-raw-target", E, "a raw block for a target mscc does not know")
+
+# output
+WRITE_FAILED = register("MS901", "write-failed", E, "the output could not be written")

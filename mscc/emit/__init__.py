@@ -1,0 +1,1 @@
+"""Stage 4: the checked model → artifacts (Jinja2 templates), a manifest, atomic writes."""

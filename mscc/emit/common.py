@@ -1,0 +1,31 @@
+"""Pieces every target's emitter shares: identifiers, Lima data, the report."""
+
+from __future__ import annotations
+
+import re
+
+from mscc.check.engine import Context
+from mscc.emit.artifacts import Artifact
+from mscc.emit.render import render
+from mscc.units import format_size
+
+
+def kernel_ident(profile_name: str) -> str:
+    """A kernel config name: upper case, letters, digits and underscores."""
+    return "MSCC_" + re.sub(r"[^A-Z0-9]+", "_", profile_name.upper()).strip("_")
+
+
+def sizes(ctx: Context) -> dict:
+    p = ctx.profile
+    return {"vm_memory": format_size(p.get("vm.memory")), "disk": format_size(p.get("vm.disk"))}
+
+
+def report(ctx: Context, decisions: list[str], diagnostics: list) -> Artifact:
+    lines = [f"{d.severity}[{d.code}] {d.span}: {d.message}" for d in sorted(diagnostics)]
+    text = render("common/templates/report.txt.j2", profile=ctx.profile.name, target=ctx.target.name,
+                  version=ctx.version["name"], decisions=decisions, diagnostics=lines)
+    return Artifact("report.txt", "report", text)
+
+
+def source_of(ctx: Context) -> str:
+    return ctx.profile.span.file

@@ -1,0 +1,1 @@
+"""Stage 1: text → AST with spans (Lark, LALR)."""

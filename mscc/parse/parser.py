@@ -1,0 +1,268 @@
+"""Text → Module. Lark LALR with the AST built during the parse (no recursive tree walk,
+so deeply nested input cannot exhaust the Python stack)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from functools import cache
+from pathlib import Path
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+
+from mscc import codes
+from mscc.diagnostics import Diagnostic, diag
+from mscc.parse import ast
+from mscc.paths import grammar_dir
+from mscc.source import Span
+from mscc.units import parse_size
+
+MAX_BYTES = 1 << 20  # a profile is a page of text; a megabyte is already absurd
+MAX_DEPTH = 32
+
+# How the grammar's terminal names read in a message.
+_TERMINAL_WORDS = {
+    "NAME": "a name", "STRING": "a string", "SIZE": "a size such as 16GiB", "INT": "a number",
+    "PERCENT": "a percentage such as 50%", "REF": "a reference such as vm.memory",
+    "LBRACE": "'{'", "RBRACE": "'}'", "LSQB": "'['", "RSQB": "']'", "EQUAL": "'='", "COMMA": "','",
+    "PROFILE_KW": "'profile' or 'template'", "INCLUDE": "'include'", "EXTENDS": "'extends'", "OF": "'of'",
+    "$END": "end of file",
+}
+
+
+class _Limit(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def _cache_file(grammar: str) -> str | None:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    for directory in (os.path.join(base, "mscc"), tempfile.gettempdir()):
+        try:
+            os.makedirs(directory, exist_ok=True)
+            if os.access(directory, os.W_OK):
+                return os.path.join(directory, f"grammar-{digest}.lark-cache")
+        except OSError:
+            continue
+    return None
+
+
+@cache
+def _grammar_text() -> str:
+    return (grammar_dir() / "mscc.lark").read_text(encoding="utf-8")
+
+
+_ESCAPES = {"\\": "\\", '"': '"', "n": "\n", "t": "\t"}
+
+
+def _unquote(literal: str) -> str:
+    body, out, i = literal[1:-1], [], 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            out.append(_ESCAPES.get(body[i + 1], body[i + 1]))
+            i += 2
+        else:
+            out.append(body[i])
+            i += 1
+    return "".join(out)
+
+
+class _Builder(Transformer):
+    """Builds AST nodes bottom-up as the LALR parser reduces."""
+
+    def __init__(self, path: str):
+        super().__init__()
+        self.path = path
+
+    def _span(self, tok) -> Span:
+        return Span(self.path, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def _join(self, first, last) -> Span:
+        a = first if isinstance(first, Span) else self._span(first)
+        b = last if isinstance(last, Span) else self._span(last)
+        return Span(self.path, a.line, a.column, b.end_line, b.end_column)
+
+    def _depth_check(self, children, span):
+        depth = 1 + max((getattr(c, "_depth", 0) for c in children), default=0)
+        if depth > MAX_DEPTH:
+            raise _Limit(diag(codes.TOO_DEEP, span, f"nesting deeper than {MAX_DEPTH} levels",
+                              "flatten the blocks or lists"))
+        return depth
+
+    def size(self, children):
+        (tok,) = children
+        span = self._span(tok)
+        value = parse_size(str(tok))
+        if value is None:
+            raise _Limit(diag(codes.BAD_VALUE, span, f"{tok} is not a whole number of bytes"))
+        return ast.Size(value, str(tok), span)
+
+    def percent(self, children):
+        pct, ref = children
+        span = Span(self.path, pct.line, pct.column, ref.end_line, ref.end_column)
+        return ast.Percent(float(str(pct)[:-1]), str(ref), f"{pct} of {ref}", span)
+
+    def int(self, children):
+        (tok,) = children
+        return ast.Int(int(str(tok)), self._span(tok))
+
+    def string(self, children):
+        (tok,) = children
+        return ast.Str(_unquote(str(tok)), self._span(tok))
+
+    def word(self, children):
+        (tok,) = children
+        return ast.Word(str(tok), self._span(tok))
+
+    def list(self, children):
+        items = tuple(c for c in children[1:-1] if c is not None)
+        span = self._join(children[0], children[-1])
+        node = ast.List(items, span)
+        object.__setattr__(node, "_depth", self._depth_check(items, span))
+        return node
+
+    def setting(self, children):
+        key, value = children
+        node = ast.Setting(str(key), self._span(key), value, self._join(key, value.span))
+        object.__setattr__(node, "_depth", getattr(value, "_depth", 0))
+        return node
+
+    def label(self, children):
+        (tok,) = children
+        text = _unquote(str(tok)) if tok.type == "STRING" else str(tok)
+        return (text, self._span(tok))
+
+    def block(self, children):
+        kind, *rest, close = children
+        label = label_span = None
+        if isinstance(rest[0], tuple):
+            (label, label_span), rest = rest[0], rest[1:]
+        rest = rest[1:]  # the opening brace
+        span = self._join(kind, close)
+        node = ast.Block(str(kind), self._span(kind), label, label_span, tuple(rest), span)
+        object.__setattr__(node, "_depth", self._depth_check(rest, span))
+        return node
+
+    def extends(self, children):
+        return tuple((str(t), self._span(t)) for t in children)
+
+    def profile(self, children):
+        keyword, name, *rest, close = children
+        extends = ()
+        if isinstance(rest[0], tuple):
+            extends, rest = rest[0], rest[1:]
+        rest = rest[1:]  # the opening brace
+        return ast.Profile(str(name), self._span(name), str(keyword) == "template", extends,
+                           tuple(rest), self._join(keyword, close))
+
+    def include(self, children):
+        keyword, tok = children
+        return ast.Include(_unquote(str(tok)), self._join(keyword, tok))
+
+    def start(self, children):
+        return children
+
+
+@cache
+def _parser() -> tuple[Lark, _Builder]:
+    grammar = _grammar_text()
+    builder = _Builder("<input>")
+    lark = Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=False, transformer=builder, cache=_cache_file(grammar) or False)
+    return lark, builder
+
+
+def _expected_words(expected) -> str:
+    words = sorted({_TERMINAL_WORDS.get(t, repr(t.lower()) if t.isupper() else t) for t in expected})
+    if not words:
+        return ""
+    if len(words) > 6:
+        words = words[:6] + ["…"]
+    return "expected " + ", ".join(words)
+
+
+def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic:
+    line = getattr(err, "line", 1) or 1
+    column = getattr(err, "column", 1) or 1
+    if line < 1:  # Lark reports EOF at -1
+        lines = text.splitlines() or [""]
+        line, column = len(lines), len(lines[-1]) + 1
+    span = Span(path, line, column, line, column + 1)
+    if isinstance(err, UnexpectedCharacters):
+        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        msg = f"unexpected character {ch!r}"
+        hint = _expected_words(err.allowed)
+    elif isinstance(err, UnexpectedToken):
+        tok: Token = err.token
+        if tok.type == "$END":
+            msg = "unexpected end of file"
+        else:
+            msg = f"unexpected {tok.value!r}"
+            span = Span(path, tok.line, tok.column, tok.end_line or tok.line,
+                        (tok.end_column or tok.column + 1))
+        hint = _expected_words(err.accepts or err.expected)
+    elif isinstance(err, UnexpectedEOF):
+        msg, hint = "unexpected end of file", _expected_words(err.expected)
+    else:
+        msg, hint = "syntax error", None
+    return diag(codes.SYNTAX, span, msg, hint or None)
+
+
+def parse_text(text: str, path: str) -> tuple[ast.Module | None, list[Diagnostic]]:
+    if len(text) > MAX_BYTES:
+        return None, [diag(codes.TOO_LARGE, Span.point(path), f"file has {len(text)} characters; "
+                           f"mscc reads at most {MAX_BYTES}")]
+    try:
+        items = _parse_with_builder(text, path)
+    except _Limit as limit:
+        return None, [limit.diagnostic]
+    except UnexpectedInput as err:
+        return None, [_syntax_diagnostic(path, text, err)]
+    includes = tuple(i for i in items if isinstance(i, ast.Include))
+    profiles = tuple(p for p in items if isinstance(p, ast.Profile))
+    return ast.Module(path, includes, profiles), []
+
+
+def _parse_with_builder(text: str, path: str):
+    lark, builder = _parser()
+    builder.path = path  # one builder serves every parse; runs are single-threaded
+    try:
+        return lark.parse(text)
+    except VisitError as err:
+        if isinstance(err.orig_exc, _Limit):
+            raise err.orig_exc from None
+        raise
+
+
+def read_source(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
+    """Read and decode a file, turning every failure into a diagnostic."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except IsADirectoryError:
+        return None, [diag(codes.UNREADABLE, Span.point(display), "is a directory, not a .msk file")]
+    except FileNotFoundError:
+        return None, [diag(codes.UNREADABLE, Span.point(display), "no such file")]
+    except OSError as err:
+        return None, [diag(codes.UNREADABLE, Span.point(display), f"cannot read: {err.strerror or err}")]
+    if len(data) > MAX_BYTES:
+        return None, [diag(codes.TOO_LARGE, Span.point(display), f"file is larger than {MAX_BYTES} bytes")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[: err.start]
+        line = before.count(b"\n") + 1
+        column = err.start - (before.rfind(b"\n") + 1) + 1
+        return None, [diag(codes.NOT_UTF8, Span(display, line, column, line, column + 1),
+                           f"byte 0x{data[err.start]:02x} is not valid UTF-8",
+                           "save the file as UTF-8 text")]
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return None, [diag(codes.NOT_UTF8, Span(display, line, column, line, column + 1),
+                           "NUL byte: this looks like a binary file, not .msk text")]
+    return text, []

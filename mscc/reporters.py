@@ -1,0 +1,74 @@
+"""Rendering diagnostics: one reporter per output format, all reading Diagnostic.to_dict()."""
+
+from __future__ import annotations
+
+import json
+
+from mscc.diagnostics import Diagnostic, Severity
+from mscc.source import SourceCache
+
+JSON_VERSION = 1
+_COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
+
+
+def _style(text: str, colour: bool, **kw) -> str:
+    if not colour:
+        return text
+    import click
+    return click.style(text, **kw)
+
+
+def text(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
+    """rustc-style: the message, the location, the source line with a caret, the hint."""
+    blocks = []
+    for d in diagnostics:
+        head = _style(f"{d.severity}[{d.code}]", colour, fg=_COLOURS[d.severity], bold=True)
+        lines = [f"{head}: {_style(d.message, colour, bold=True)}"]
+        gutter = len(str(d.span.line)) + 1
+        lines.append(f"{' ' * (gutter - 1)}--> {d.span}")
+        source = sources.get(d.span.file)
+        code_line = source.line(d.span.line) if source else ""
+        if code_line:
+            width = (d.span.end_column - d.span.column) if d.span.end_line == d.span.line else \
+                len(code_line) - d.span.column + 1
+            caret = " " * (d.span.column - 1) + "^" * max(1, width)
+            bar = _style("|", colour, fg="blue")
+            lines.append(f"{' ' * gutter}{bar}")
+            lines.append(f"{_style(str(d.span.line).rjust(gutter - 1), colour, fg='blue')} {bar} {code_line.expandtabs(1)}")
+            lines.append(f"{' ' * gutter}{bar} {_style(caret, colour, fg=_COLOURS[d.severity], bold=True)}")
+        if d.hint:
+            lines.append(f"{' ' * gutter}= hint: {d.hint}")
+        if d.target or d.profile:
+            where = ", ".join(x for x in (f"profile {d.profile}" if d.profile else "",
+                                          f"target {d.target}" if d.target else "") if x)
+            lines.append(f"{' ' * gutter}= in {where}")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + ("\n" if blocks else "")
+
+
+def concise(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
+    return "".join(f"{d.span}: {d.severity}[{d.code}]: {d.message}"
+                   + (f" [{d.target}]" if d.target else "") + "\n" for d in diagnostics)
+
+
+def json_format(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
+    return json.dumps({"version": JSON_VERSION, "diagnostics": [d.to_dict() for d in diagnostics]},
+                      indent=2, ensure_ascii=False) + "\n"
+
+
+def _github_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
+    kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
+    out = []
+    for d in diagnostics:
+        props = (f"file={d.span.file},line={d.span.line},col={d.span.column},"
+                 f"endLine={d.span.end_line},endColumn={d.span.end_column},title={d.code}")
+        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        out.append(f"::{kinds[d.severity]} {props}::{_github_escape(message)}\n")
+    return "".join(out)
+
+
+REPORTERS = {"text": text, "concise": concise, "json": json_format, "github": github}

@@ -1,0 +1,1 @@
+"""Stage 2: AST → typed model (includes, extends, defaults, units, the chip database)."""

@@ -1,0 +1,91 @@
+"""Read a .msk file and everything it includes, confined to the including file's directory tree."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mscc import codes
+from mscc.diagnostics import Diagnostic, diag
+from mscc.parse import ast
+from mscc.parse.parser import parse_text, read_source
+from mscc.source import SourceCache, SourceFile, Span
+
+
+@dataclass
+class Program:
+    modules: list = field(default_factory=list)  # ast.Module, includes before includers
+    sources: SourceCache = field(default_factory=SourceCache)
+    diagnostics: list = field(default_factory=list)
+
+
+def _display(path: Path) -> str:
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return str(path)
+    return str(path) if rel.startswith("..") else rel
+
+
+def load(path: str | os.PathLike, text: str | None = None) -> Program:
+    program = Program()
+    top = Path(path)
+    _load(program, top.resolve(), str(path), text, stack=[], seen=set())
+    return program
+
+
+def _load(program: Program, real: Path, display: str, text: str | None, stack: list, seen: set,
+          via: Span | None = None) -> None:
+    if text is None:
+        text, problems = read_source(real, display)
+        if problems:
+            program.diagnostics.extend(_relocate(problems, via))
+            return
+    program.sources.add(SourceFile(display, text))
+    module, problems = parse_text(text, display)
+    program.diagnostics.extend(problems)
+    if module is None:
+        return
+    seen.add(real)
+    stack.append(real)
+    for inc in module.includes:
+        _include(program, real, display, inc, stack, seen)
+    stack.pop()
+    program.modules.append(module)
+
+
+def _include(program, real: Path, display: str, inc: ast.Include, stack, seen) -> None:
+    base = real.parent
+    target = (base / inc.path).resolve()
+    if not target.is_relative_to(base):
+        program.diagnostics.append(diag(
+            codes.INCLUDE_OUTSIDE, inc.span, f'include "{inc.path}" leaves the directory of {display}',
+            "includes are confined to the including file's directory tree; move the file below it"))
+        return
+    if target in stack:
+        chain = " → ".join(p.name for p in stack[stack.index(target):] + [target])
+        program.diagnostics.append(diag(codes.INCLUDE_CYCLE, inc.span, f"include cycle: {chain}",
+                                        "remove one of the includes"))
+        return
+    if target in seen:
+        return  # included twice along different paths: read once
+    if not target.exists():
+        program.diagnostics.append(diag(codes.INCLUDE_MISSING, inc.span, f'included file "{inc.path}" does not exist',
+                                        f"looked for {_display(target)}"))
+        return
+    child_display = os.path.normpath(os.path.join(os.path.dirname(display), inc.path))
+    _load(program, target, child_display, None, stack, seen, via=inc.span)
+
+
+def _relocate(problems: list[Diagnostic], via: Span | None) -> list[Diagnostic]:
+    """A file that cannot be read is reported where it was included, if it was."""
+    if via is None:
+        return problems
+    out = []
+    for d in problems:
+        if d.span.line == 1 and d.span.column == 1 and d.code in (codes.UNREADABLE.code, codes.TOO_LARGE.code):
+            out.append(Diagnostic(via, d.code, d.severity, f"{d.span.file}: {d.message}", d.hint))
+        else:
+            out.append(d)
+    return out

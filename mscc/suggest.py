@@ -1,0 +1,15 @@
+"""'Did you mean' hints."""
+
+from __future__ import annotations
+
+import difflib
+
+
+def did_you_mean(word: str, choices, n: int = 3) -> str | None:
+    matches = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
+    if not matches:
+        lowered = {c.lower(): c for c in choices}
+        matches = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)]
+    if not matches:
+        return None
+    return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"
