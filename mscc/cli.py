@@ -34,7 +34,36 @@ def emit_diagnostics(diagnostics, sources, fmt: str | None, stream=None) -> None
         click.echo(out, nl=False, err=stream is None and fmt in ("text", "concise"))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands that live in their own modules, imported only when used, so that start-up
+# (a pre-commit hook runs mscc on every commit) pays for nothing it does not run.
+LAZY_COMMANDS = {
+    "lint": "mscc.cli_lint:lint",
+    "fmt": "mscc.cli_lint:fmt",
+    "audit": "mscc.cli_audit:audit",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(self._available()))
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is not None or name not in self._available():
+            return command
+        import importlib
+
+        module, attr = LAZY_COMMANDS[name].split(":")
+        return getattr(importlib.import_module(module), attr)
+
+    @staticmethod
+    def _available():
+        from importlib.util import find_spec
+
+        return [n for n, target in LAZY_COMMANDS.items() if find_spec(target.split(":")[0]) is not None]
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="mscc")
 def main() -> None:
     """mscc — compile .msk profiles into kernel configs, ZFS tunables, VM definitions and

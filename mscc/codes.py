@@ -80,3 +80,39 @@ RAW_TARGET = register("MS605", "unknown-raw-target", E, "a raw block for a targe
 
 # output
 WRITE_FAILED = register("MS901", "write-failed", E, "the output could not be written")
+
+# lint, fmt and settings (mscc lint / mscc fmt)
+UNUSED_IGNORE = register("MS009", "unused-ignore", W, "an inline `# mscc: ignore[...]` matches no diagnostic")
+BAD_SETTINGS = register("MS010", "bad-settings", E, "the [tool.mscc] or .mscc.toml settings are invalid")
+UNKNOWN_FILE_KIND = register("MS011", "unknown-file-kind", W, "mscc lint does not recognise the file")
+
+# existing configuration files (mscc lint on .config, kernel confs, loader.conf, sysctl.conf, modprobe.d)
+CONFIG_UNKNOWN_SYMBOL = register("MS701", "config-unknown-symbol", E, "a Kconfig symbol the kernel does not define")
+CONFIG_UNKNOWN_OPTION = register("MS702", "config-unknown-option", E,
+                                 "a kernel option the OS's sources do not declare")
+CONFIG_UNKNOWN_DEVICE = register("MS703", "config-unknown-device", E,
+                                 "a kernel device the OS's sources do not declare")
+CONFIG_UNKNOWN_TUNABLE = register("MS704", "config-unknown-tunable", E,
+                                  "a tunable or module parameter the OpenZFS release does not have")
+CONFIG_DUPLICATE = register("MS705", "config-duplicate-line", W, "the same setting is given twice")
+CONFIG_CONTRADICTION = register("MS706", "config-contradicting-line", E,
+                                "a later line changes or undoes an earlier one")
+CONFIG_OUT_OF_RANGE = register("MS707", "config-value-out-of-range", E,
+                               "a value outside what the kernel or OpenZFS accepts, or than the memory allows")
+CONFIG_DEBUG = register("MS708", "config-debug-option", W, "a debugging option in a kernel meant for production")
+CONFIG_LOCKDEP_ZFS = register("MS709", "config-lock-debugging-zfs", E,
+                              "lock debugging (DEBUG_LOCK_ALLOC) makes OpenZFS refuse to build on Linux")
+CONFIG_VOLATILE_SLOG = register("MS710", "config-volatile-slog", E,
+                                "a ZFS log device on RAM loses acknowledged sync writes on a crash")
+CONFIG_UNSAFE_SYNC = register("MS711", "config-unsafe-sync", W,
+                              "sync=disabled or a tunable that drops the durability of sync writes")
+CONFIG_BAD_LINE = register("MS712", "config-bad-line", E,
+                           "a line the file's own reader rejects or silently ignores")
+CONFIG_LEGACY_NAME = register("MS713", "config-legacy-name", W, "a deprecated alias of a tunable")
+CONFIG_UNCHECKED = register("MS714", "config-names-unchecked", N,
+                            "mscc has no name database for this file, so names were not checked")
+CONFIG_WRONG_FILE = register("MS715", "config-wrong-file", E, "the setting has no effect in this kind of file")
+
+# output freshness (mscc compile --check, mscc lint on a manifest.json)
+GENERATED_STALE = register("MS902", "generated-stale", E,
+                           "committed generated files differ from what their sources produce now")

@@ -61,7 +61,7 @@ class Profile:
     def has(self, key: str) -> bool:
         return key in self.settings
 
-    def span(self, key: str) -> Span:
+    def where(self, key: str) -> Span:
         located = self.settings.get(key)
         return located.span if located else self.span_of_block(key.split(".")[0])
 

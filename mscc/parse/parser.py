@@ -199,6 +199,8 @@ def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic
         tok: Token = err.token
         if tok.type == "$END":
             msg = "unexpected end of file"
+            lines = text.splitlines() or [""]
+            span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
         else:
             msg = f"unexpected {tok.value!r}"
             span = Span(path, tok.line, tok.column, tok.end_line or tok.line,

@@ -29,7 +29,7 @@ def memory_sold(ctx: Context):
     chip, memory = ctx.profile.chip, _host_memory(ctx)
     if chip is None or memory is None:
         return
-    span = ctx.profile.span("hardware.memory")
+    span = ctx.profile.where("hardware.memory")
     sold = ", ".join(f"{g} GB" for g in chip.memory_gb)
     if memory % GIB:
         yield diag(codes.MEMORY_NOT_SOLD, span, f"{format_size(memory)} is not a whole number of GB",
@@ -76,7 +76,7 @@ def cpus_within_cores(ctx: Context):
         cores = override.value
     cpus = ctx.profile.get("vm.cpus")
     if cpus > cores:
-        yield diag(codes.CPUS_EXCEED, ctx.profile.span("vm.cpus"),
+        yield diag(codes.CPUS_EXCEED, ctx.profile.where("vm.cpus"),
                    f"vm.cpus = {cpus} exceeds the {cores} cores of {chip.name}",
                    f"use at most {cores} vCPUs; leave some for macOS")
 
@@ -100,7 +100,7 @@ def vm_memory_below_host(ctx: Context):
     if host is None or vm is None:
         return
     if vm >= host:
-        yield diag(codes.VM_MEMORY_EXCEEDS, ctx.profile.span("vm.memory"),
+        yield diag(codes.VM_MEMORY_EXCEEDS, ctx.profile.where("vm.memory"),
                    f"vm.memory ({format_size(vm)}) is not below the host's {format_size(host)}",
                    f"give the VM at most {format_size(max(host - max(host // 4, 4 * GIB), GIB))}")
 
@@ -125,7 +125,7 @@ def host_headroom(ctx: Context):
         return
     left = host - vm
     if left < host / 4 or left < 4 * GIB:
-        yield diag(codes.HOST_HEADROOM, ctx.profile.span("vm.memory"),
+        yield diag(codes.HOST_HEADROOM, ctx.profile.where("vm.memory"),
                    f"macOS is left {format_size(left)} of {format_size(host)}",
                    f"leave at least {format_size(max(host // 4, 4 * GIB))} (25 % or 4 GiB, whichever is more)")
 
@@ -150,6 +150,6 @@ def nested_virt(ctx: Context):
     if chip is None or not ctx.profile.get("vm.nested_virt"):
         return
     if not chip.nested_virt:
-        yield diag(codes.NESTED_VIRT, ctx.profile.span("vm.nested_virt"),
+        yield diag(codes.NESTED_VIRT, ctx.profile.where("vm.nested_virt"),
                    f"{chip.name} does not support nested virtualization",
                    "it needs an M3 or later chip and macOS 15+")

@@ -28,7 +28,7 @@ def no_64k_pages(ctx: Context):
     value = ctx.profile.get("kernel.page_size")
     if value == "auto":
         return
-    span = ctx.profile.span("kernel.page_size")
+    span = ctx.profile.where("kernel.page_size")
     if value == 64 * 1024:
         yield diag(codes.PAGE_64K, span, "64K pages: Apple M-series CPUs have no 64K translation granule",
                    "use 4K or 16K; a 64K kernel does not boot")
@@ -55,7 +55,7 @@ def page_size_supported(ctx: Context):
     kib = value // 1024
     if kib not in ctx.target.page_sizes_kib:
         sizes = " or ".join(f"{k}K" for k in ctx.target.page_sizes_kib)
-        yield diag(codes.PAGE_16K_BSD, ctx.profile.span("kernel.page_size"),
+        yield diag(codes.PAGE_16K_BSD, ctx.profile.where("kernel.page_size"),
                    f"{ctx.target.data['title']} kernels have no option for {kib}K pages",
                    f"use {sizes} (or auto) for {ctx.target.name}; "
                    + ctx.target.data.get("page_size_note", ""))
@@ -75,7 +75,7 @@ def keeps_boot_disk(ctx: Context):
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     boot = hv["boot_disk"]
     if not any(d in ctx.devices and ctx.target.devices.get(d) for d in boot):
-        span = ctx.profile.span("kernel.devices")
+        span = ctx.profile.where("kernel.devices")
         yield diag(codes.NO_BOOT_DISK, span,
                    f"the kernel keeps no driver for the {' or '.join(boot)} disk {hv['name']} boots from",
                    f"add {boot[0]} to kernel.devices; Lima presents the root disk as {boot[0]}, not NVMe")
@@ -95,12 +95,12 @@ def device_classes_supported(ctx: Context):
     for cls in ctx.devices:
         if ctx.target.devices.get(cls) is None:
             note = ctx.target.data.get("device_notes", {}).get(cls)
-            yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.span("kernel.devices"),
+            yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.where("kernel.devices"),
                        f"{ctx.target.data['title']} has no driver for {cls}; it is left out", note)
             continue
         since = ctx.target.devices[cls].get("since")
         if since and ctx.older_than(since):
-            yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.span("kernel.devices"),
+            yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.where("kernel.devices"),
                        f"{cls} needs {ctx.target.name} {since} or later; {ctx.version['name']} is left without it")
 
 
@@ -125,7 +125,7 @@ def usb_input_on_vz(ctx: Context):
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     wanted = hv.get("input")
     if wanted and "virtio-gpu" in ctx.devices and wanted not in ctx.devices:
-        yield diag(codes.NO_INPUT, ctx.profile.span("kernel.devices"),
+        yield diag(codes.NO_INPUT, ctx.profile.where("kernel.devices"),
                    f"under {ctx.hypervisor} the keyboard and mouse are USB devices, and {wanted} is not kept",
                    f"add {wanted} to kernel.devices, or drop virtio-gpu for a serial-only VM")
 
@@ -148,7 +148,7 @@ def lock_debugging_with_zfs(ctx: Context):
     if not zfs or not zfs.get("lock_debug_breaks_build"):
         return
     if ctx.profile.get("kernel.debug") == "full" and ctx.profile.zfs_wanted:
-        yield diag(codes.LOCKDEP_ZFS, ctx.profile.span("kernel.debug"),
+        yield diag(codes.LOCKDEP_ZFS, ctx.profile.where("kernel.debug"),
                    "debug = full enables PROVE_LOCKING → DEBUG_LOCK_ALLOC, and OpenZFS refuses to build against it",
                    "use debug = on (no lock proving) or drop the zfs block for this target")
 
@@ -170,7 +170,7 @@ def hw_checksums(ctx: Context):
     if not zfs or not ctx.profile.zfs_wanted or not ctx.profile.get("zfs.hw_checksums"):
         return
     if not zfs.get("simd"):
-        yield diag(codes.HW_CHECKSUMS, ctx.profile.span("zfs.hw_checksums"),
+        yield diag(codes.HW_CHECKSUMS, ctx.profile.where("zfs.hw_checksums"),
                    f"accelerated ZFS checksums are not available on {ctx.target.name}: "
                    + zfs.get("simd_note", "no in-kernel SIMD"),
                    "drop hw_checksums, or use the freebsd target, whose ZFS uses ARMv8 SHA-2 and NEON BLAKE3")

@@ -27,12 +27,12 @@ def hypervisor_boots(ctx: Context):
     if hv.get("boots", True):
         since = hv.get("since")
         if since and ctx.older_than(since):
-            yield diag(registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)], ctx.profile.span("vm.hypervisor"),
+            yield diag(registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)], ctx.profile.where("vm.hypervisor"),
                        f"{ctx.target.data['title']} {ctx.version['name']} does not boot under {ctx.hypervisor}; "
                        f"{since} or later does", hv.get("hint"))
         return
     code = registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)]
-    yield diag(code, ctx.profile.span("vm.hypervisor"), hv["message"], hv.get("hint"))
+    yield diag(code, ctx.profile.where("vm.hypervisor"), hv["message"], hv.get("hint"))
 
 
 
@@ -54,6 +54,6 @@ profile vm {
 def version_supported(ctx: Context):
     if ctx.version is None:
         known = ", ".join(sorted(ctx.target.data["versions"]))
-        yield diag(codes.UNSUPPORTED_VERSION, ctx.profile.span("vm.version"),
+        yield diag(codes.UNSUPPORTED_VERSION, ctx.profile.where("vm.version"),
                    f"mscc has no data for {ctx.target.name} {ctx.profile.get('vm.version')}",
                    f"supported {ctx.target.name} versions: {known}")

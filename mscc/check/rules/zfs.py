@@ -42,7 +42,7 @@ def arc_max_bounds(ctx: Context):
     if not _zfs(ctx) or not ctx.profile.has("zfs.arc_max"):
         return
     arc_max, vm = ctx.profile.get("zfs.arc_max"), ctx.profile.get("vm.memory")
-    span = ctx.profile.span("zfs.arc_max")
+    span = ctx.profile.where("zfs.arc_max")
     ceiling = vm - OS_RESERVE
     if arc_max < ARC_MAX_FLOOR:
         yield diag(codes.ARC_TOO_SMALL, span, f"arc_max {format_size(arc_max)} is below OpenZFS's minimum of 64MiB",
@@ -69,7 +69,7 @@ def arc_min_bounds(ctx: Context):
     if not _zfs(ctx) or not ctx.profile.has("zfs.arc_min"):
         return
     arc_min = ctx.profile.get("zfs.arc_min")
-    span = ctx.profile.span("zfs.arc_min")
+    span = ctx.profile.where("zfs.arc_min")
     arc_max = ctx.profile.get("zfs.arc_max")
     if arc_min < ARC_MIN_FLOOR:
         yield diag(codes.ARC_TOO_SMALL, span, f"arc_min {format_size(arc_min)} is below OpenZFS's minimum of 32MiB",
@@ -114,7 +114,7 @@ def volatile_slog(ctx: Context):
     reason = volatile_reason(ctx, slog)
     if reason is None:
         return
-    span = ctx.profile.span("zfs.slog")
+    span = ctx.profile.where("zfs.slog")
     what = "a RAM-backed log" if slog == "ram" else f"{slog} ({reason})"
     if ACCEPT_LOSS in (ctx.profile.get("zfs.accept") or ()):
         yield diag(codes.VOLATILE_SLOG_ACCEPTED, span,
@@ -142,7 +142,7 @@ def sync_disabled(ctx: Context):
         return
     places = []
     if ctx.profile.get("zfs.sync") == "disabled":
-        places.append(("the pool", ctx.profile.span("zfs.sync")))
+        places.append(("the pool", ctx.profile.where("zfs.sync")))
     for ds in ctx.profile.datasets:
         if "sync" in ds.props and ds.props["sync"].value == "disabled":
             places.append((ds.name, ds.props["sync"].span))

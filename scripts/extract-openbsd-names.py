@@ -1,0 +1,638 @@
+#!/usr/bin/env python3
+"""Extract the OpenBSD (arm64) kernel-config name database.
+
+Reads OpenBSD's config(8) inputs straight out of a git repository
+(`git show REV:path`) or a plain tree (--tree DIR).
+
+Starting points are sys/arch/arm64/conf/GENERIC and GENERIC.MP.  Includes
+are followed the way config(8) does (a leading "../../../" is dropped and
+the rest is taken relative to sys/), and `machine arm64` pulls in
+sys/conf/files and sys/arch/arm64/conf/files.arm64.  From the files.*
+reached:
+
+  device NAME [{locators}] [: attrs]      -> "devices"
+  pseudo-device NAME [: attrs]            -> "pseudo_devices"
+  attach X at Y[, Z] [with W]             -> "attachments"
+  define NAME [{locators}]                -> "attributes"
+  defopt NAME                             -> options (provenance "defopt")
+  file PATH expr                          -> lower-case words of expr that are
+                                             not devices/attributes ->
+                                             options (provenance "files_expr")
+
+OpenBSD declares (almost) no options, so option names come from:
+  share/man/man4/options.4 `.It Cd option NAME`   provenance "documented"
+  options selected in the GENERIC chain           provenance "generic"
+  `#option NAME` lines in the GENERIC chain       provenance "generic_commented"
+  file dependency expressions (see above)         provenance "files_expr"
+
+The effective GENERIC and GENERIC.MP selections (options, rmoption,
+instances, pseudo-devices, makeoptions, config, maxusers) are evaluated in
+order, with config(8)'s rules: a second `option X` is an error, `rmoption X`
+of an unset X is silent, devices can only be `disable`d.
+
+Only names (facts) are emitted; no OpenBSD source text is copied.
+
+Usage:
+  extract-openbsd-names.py --git-dir DIR --rev OPENBSD_7_8 --release 7.8 \\
+      -o targets/openbsd/names-7.json
+  (same --tree / --sys-prefix / --provenance / --repo options as
+   scripts/extract-netbsd-names.py)
+
+Python 3.11, standard library only (shares its lexer with
+scripts/extract-netbsd-names.py, loaded by path).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import posixpath
+import re
+import sys
+from typing import Any
+
+_here = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location(
+    "extract_netbsd_names", os.path.join(_here, "extract-netbsd-names.py"))
+assert _spec and _spec.loader
+nb = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(nb)
+
+GENERATED_BY = "scripts/extract-openbsd-names.py"
+SCHEMA_VERSION = 1
+UPSTREAM_REPO = "openbsd/src"
+ARCH = "arm64"
+CONFIGS = ["GENERIC", "GENERIC.MP"]
+OPTIONS_MAN = "share/man/man4/options.4"
+MAN_OPT_RE = re.compile(r"^\.It\s+Cd\s+options?\s+([A-Za-z_][A-Za-z0-9_]*)(.*)$")
+MAN_MKOPT_RE = re.compile(r"^\.It\s+Cd\s+makeoptions?\s+([A-Za-z_][A-Za-z0-9_]*)(.*)$")
+EXPR_WORD_RE = re.compile(r"[A-Za-z_][-A-Za-z_0-9]*")
+FILE_KW = {"needs-flag", "needs-count", "compile-with", "build", "source"}
+
+
+def is_files(path: str) -> bool:
+    base = posixpath.basename(path)
+    return base == "files" or base.startswith("files.")
+
+
+class Selection:
+    """Effective selection of one config (config(8) semantics)."""
+
+    def __init__(self) -> None:
+        self.options: dict[str, dict[str, Any]] = {}
+        self.rmoptions: list[dict[str, Any]] = []
+        self.makeoptions: dict[str, dict[str, Any]] = {}
+        self.pseudo: dict[str, dict[str, Any]] = {}
+        self.instances: list[dict[str, Any]] = []
+        self.configs: list[dict[str, Any]] = []
+        self.maxusers: int | None = None
+        self.machine: list[str] = []
+        self.errors: list[dict[str, Any]] = []
+        self.commented_out: list[dict[str, Any]] = []
+
+    def statement(self, path: str, line: int, toks: list[str]) -> bool:
+        kw = toks[0]
+        where = {"path": path, "line": line}
+        if kw in ("option", "options"):
+            for item in nb.split_commas(toks[1:]):
+                name = item[0]
+                value = nb.unquote(" ".join(item[2:])) if len(item) > 2 and item[1] == "=" else None
+                if name in self.options:
+                    self.errors.append({**where, "error": f"already have options {name}"})
+                    continue
+                self.options[name] = {"value": value, **where}
+            return True
+        if kw in ("rmoption", "rmoptions"):
+            for item in nb.split_commas(toks[1:]):
+                self.rmoptions.append({"name": item[0], "was_set": item[0] in self.options,
+                                       **where})
+                self.options.pop(item[0], None)
+            return True
+        if kw in ("makeoption", "makeoptions"):
+            for item in nb.split_commas(toks[1:]):
+                if len(item) >= 3 and item[1] == "=":
+                    self.makeoptions[item[0]] = {"value": nb.unquote(" ".join(item[2:])),
+                                                 **where}
+            return True
+        if kw == "pseudo-device" and len(toks) > 1:
+            rest = toks[2:]
+            count = int(rest[0]) if rest and rest[0].isdigit() else None
+            self.pseudo[toks[1]] = {"count": count, "disabled": "disable" in rest, **where}
+            return True
+        if kw == "maxusers" and len(toks) > 1 and toks[1].isdigit():
+            self.maxusers = int(toks[1])
+            return True
+        if kw == "config":
+            self.configs.append({"statement": " ".join(toks[1:]), **where})
+            return True
+        if len(toks) >= 3 and toks[1] == "at":
+            self.instance(toks, where)
+            return True
+        return False
+
+    def instance(self, toks: list[str], where: dict[str, Any]) -> None:
+        base, unit = nb.split_inst(toks[0])
+        pbase, punit = nb.split_inst(toks[2])
+        rest = toks[3:]
+        if rest == ["enable"]:
+            hit = False
+            for i in self.instances:
+                if i["device"] == base and i["at"] == pbase:
+                    i["disabled"] = False
+                    hit = True
+            if not hit:
+                self.errors.append({**where, "error": f"enable of undefined {toks[0]}"})
+            return
+        disabled = "disable" in rest
+        rest = [t for t in rest if t != "disable"]
+        flags = None
+        if "flags" in rest:
+            k = rest.index("flags")
+            flags = rest[k + 1] if k + 1 < len(rest) else None
+            rest = rest[:k] + rest[k + 2:]
+        item: dict[str, Any] = {"device": base, "unit": unit, "at": pbase, "parent_unit": punit,
+                                "instance": toks[0], "parent": toks[2], "disabled": disabled,
+                                **where}
+        if rest:
+            item["locators"] = " ".join(rest)
+        if flags is not None:
+            item["flags"] = flags
+        self.instances.append(item)
+
+    def commented(self, path: str, line: int, kw: str, rest: str) -> None:
+        body, _c = nb._split_comment(rest)
+        toks = nb.TOKEN_RE.findall(body)
+        kind = "options" if kw.startswith("option") else "pseudo-device"
+        items = nb.split_commas(toks) if kind == "options" else [toks[:1]]
+        for item in items:
+            if not item or not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", item[0]):
+                continue
+            value = nb.unquote(item[2]) if len(item) > 2 and item[1] == "=" else None
+            self.commented_out.append({"kind": kind, "name": item[0], "value": value,
+                                       "path": path, "line": line})
+
+
+class Reader:
+    def __init__(self, src: Any, sys_prefix: str) -> None:
+        self.src = src
+        self.sys = sys_prefix
+        self.devices: dict[str, dict[str, Any]] = {}
+        self.pseudo: dict[str, dict[str, Any]] = {}
+        self.attributes: dict[str, dict[str, Any]] = {}
+        self.attachments: list[dict[str, Any]] = []
+        self.defopts: dict[str, dict[str, Any]] = {}
+        self.expr_words: dict[str, list[str]] = {}
+        self.maxusers_defaults: list[int] | None = None
+        self.duplicates: list[dict[str, Any]] = []
+        self.unknown: dict[str, int] = {}
+        self.read_files: set[str] = set()
+        self._decl_done: set[str] = set()
+
+    def full(self, rel: str) -> str:
+        return posixpath.normpath(self.sys + rel) if self.sys else posixpath.normpath(rel)
+
+    def resolve(self, name: str) -> str:
+        name = nb.unquote(name)
+        if name.startswith("../../../"):
+            name = name[9:]
+        return name.lstrip("/") if name.startswith("/") else self.full(name)
+
+    # -- one config, with its includes; declarations are shared
+    def read_config(self, root: str) -> tuple[Selection, list[dict[str, Any]],
+                                              list[dict[str, Any]]]:
+        sel = Selection()
+        chain: list[dict[str, Any]] = []
+        unresolved: list[dict[str, Any]] = []
+        self._read(root, None, None, "root", sel, chain, unresolved, set())
+        return sel, chain, unresolved
+
+    def _read(self, full: str, via: str | None, line: int | None, kind: str, sel: Selection,
+              chain: list[dict[str, Any]], unresolved: list[dict[str, Any]],
+              stack: set[str]) -> None:
+        text = self.src.read(full)
+        if text is None:
+            unresolved.append({"path": full, "from": via, "line": line, "kind": kind})
+            return
+        chain.append({"path": full, "from": via, "line": line, "kind": kind})
+        self.read_files.add(full)
+        decl = is_files(full)
+        if decl and full in self._decl_done:
+            return
+        if full in stack:
+            return
+        if decl:
+            self._decl_done.add(full)
+        stack = stack | {full}
+        raw, comments = nb.raw_statements(text, strict_indent=True)
+        for ln, stmt in raw:
+            toks = nb.TOKEN_RE.findall(stmt)
+            if not toks:
+                continue
+            if toks[0] == "file" and decl:
+                self.file_expr(full, stmt)
+                continue
+            kw = toks[0]
+            if kw == "include" and len(toks) > 1:
+                self._read(self.resolve(toks[1]), full, ln, "include", sel, chain, unresolved,
+                           stack)
+            elif kw == "machine" and len(toks) > 1:
+                sel.machine = [nb.unquote(t) for t in toks[1:]]
+                m = sel.machine
+                auto = ["conf/files"] + ([f"arch/{m[1]}/conf/files.{m[1]}"] if len(m) > 1
+                                         else []) + [f"arch/{m[0]}/conf/files.{m[0]}"]
+                for rel in auto:
+                    self._read(self.full(rel), full, ln, "machine", sel, chain, unresolved,
+                               stack)
+            elif decl:
+                self.declaration(full, ln, toks)
+            else:
+                if not sel.statement(full, ln, toks):
+                    if kw not in ("file", "object"):
+                        self.unknown[kw] = self.unknown.get(kw, 0) + 1
+        if not decl:
+            for ln, c in comments:
+                m = re.match(r"^#\s*(options?|pseudo-device)\s+(.*)$", c.strip())
+                if m:
+                    sel.commented(full, ln, m.group(1), m.group(2))
+
+    def declaration(self, path: str, line: int, toks: list[str]) -> None:
+        kw = toks[0]
+        where = {"declared_in": path, "line": line}
+        if kw == "device" and len(toks) > 1:
+            self._dev(toks[1:], where, self.devices, "device")
+        elif kw == "pseudo-device" and len(toks) > 1:
+            self._dev(toks[1:], where, self.pseudo, "pseudo-device")
+        elif kw == "define" and len(toks) > 1:
+            locs, _i = nb.skip_braces(toks, 2)
+            name = toks[1]
+            entry = {"interface": len(toks) > 2 and toks[2] == "{", "locators": locs,
+                     "implicit": False, **where}
+            if name in self.attributes and not self.attributes[name]["implicit"]:
+                self.duplicates.append({"table": "attributes", "name": name,
+                                        "first": self.attributes[name]["declared_in"],
+                                        "again": path, "line": line})
+            else:
+                self.attributes[name] = entry
+        elif kw == "attach" and len(toks) >= 4 and toks[2] == "at":
+            dev = toks[1]
+            with_name = None
+            deps: list[str] = []
+            parents: list[str] = []
+            i = 3
+            while i < len(toks):
+                t = toks[i]
+                if t == "with" and i + 1 < len(toks):
+                    with_name = toks[i + 1]
+                    i += 2
+                    continue
+                if t == ":":
+                    deps = [d for d in toks[i + 1:] if d != ","]
+                    break
+                if t != ",":
+                    parents.append(t)
+                i += 1
+            for p in parents:
+                item: dict[str, Any] = {"device": dev, "at": p, **where}
+                if with_name:
+                    item["with"] = with_name
+                if deps:
+                    item["depends"] = deps
+                self.attachments.append(item)
+        elif kw == "defopt" and len(toks) > 1:
+            self.defopts.setdefault(toks[1], where)
+        elif kw == "maxusers" and len(toks) == 4 and all(t.isdigit() for t in toks[1:]):
+            self.maxusers_defaults = [int(t) for t in toks[1:]]
+        elif kw in ("object", "maxpartitions", "major", "file"):
+            pass
+        else:
+            self.unknown[kw] = self.unknown.get(kw, 0) + 1
+
+    def file_expr(self, path: str, stmt: str) -> None:
+        """Collect the words of a `file PATH expr [needs-flag] ...` expression."""
+        words = stmt.split()
+        i = 2
+        while i + 1 < len(words) and words[i] == "|":   # `file a.S | a.c expr`
+            i += 2
+        for t in words[i:]:
+            if t in FILE_KW or t.startswith('"'):
+                break
+            if "/" in t:
+                continue
+            for w in EXPR_WORD_RE.findall(t):
+                self.expr_words.setdefault(w, [])
+                if path not in self.expr_words[w]:
+                    self.expr_words[w].append(path)
+
+    def _dev(self, toks: list[str], where: dict[str, Any], table: dict[str, Any],
+             kind: str) -> None:
+        name = toks[0]
+        locs, i = nb.skip_braces(toks, 1)
+        interface = len(toks) > 1 and toks[1] == "{"
+        attrs = [t for t in toks[i + 1:] if t != ","] if i < len(toks) and toks[i] == ":" else []
+        if name in table:
+            self.duplicates.append({"table": kind, "name": name,
+                                    "first": table[name]["declared_in"],
+                                    "again": where["declared_in"], "line": where["line"]})
+            return
+        table[name] = {"kind": kind, "attributes": attrs, "interface": interface,
+                       "locators": locs, **where}
+        if interface and name not in self.attributes:
+            self.attributes[name] = {"interface": True, "locators": locs, "implicit": True,
+                                     **where}
+
+
+def parse_options_man(text: str | None) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    opts: dict[str, dict[str, Any]] = {}
+    mk: dict[str, Any] = {}
+    if not text:
+        return opts, mk
+    for no, line in enumerate(text.splitlines(), 1):
+        m = MAN_OPT_RE.match(line)
+        if m:
+            rest = m.group(2)
+            syn = re.search(r"Ar\s+(\S+)", rest)
+            entry: dict[str, Any] = {"line": no}
+            if "=" in rest:
+                entry["takes_value"] = True
+                if syn:
+                    entry["value"] = syn.group(1)
+            opts.setdefault(m.group(1), entry)
+            continue
+        m = MAN_MKOPT_RE.match(line)
+        if m:
+            mk.setdefault(m.group(1), {"line": no, "example": m.group(2).strip()})
+    return opts, mk
+
+
+def effective(sel: Selection, chain: list[dict[str, Any]], unresolved: list[dict[str, Any]],
+              root: str) -> dict[str, Any]:
+    return {
+        "config_path": root,
+        "machine": sel.machine,
+        "include_chain": chain,
+        "unresolved_includes": unresolved,
+        "options": {k: sel.options[k]["value"] for k in sorted(sel.options)},
+        "options_where": {k: f"{sel.options[k]['path']}:{sel.options[k]['line']}"
+                          for k in sorted(sel.options)},
+        "rmoptions": sel.rmoptions,
+        "commented_out": sorted(sel.commented_out,
+                                key=lambda c: (c["path"], c["line"], c["name"])),
+        "pseudo_devices": {k: {"count": v["count"], "disabled": v["disabled"]}
+                           for k, v in sorted(sel.pseudo.items())},
+        "instances": sorted(sel.instances,
+                            key=lambda i: (i["device"], i["at"], i["instance"], i["parent"],
+                                           i.get("locators", ""), i["path"], i["line"])),
+        "makeoptions": {k: v["value"] for k, v in sorted(sel.makeoptions.items())},
+        "maxusers": sel.maxusers,
+        "config": [c["statement"] for c in sel.configs],
+        "errors": sel.errors,
+    }
+
+
+def check_instances(rd: Reader, sel: Selection) -> list[dict[str, Any]]:
+    attach_pairs = {(a["device"], a["at"]) for a in rd.attachments}
+    dev_attrs: dict[str, set[str]] = {}
+    for name, d in list(rd.devices.items()) + list(rd.pseudo.items()):
+        s = set(d["attributes"])
+        if d["interface"]:
+            s.add(name)
+        dev_attrs[name] = s
+    problems = []
+    for inst in sel.instances:
+        dev, parent = inst["device"], inst["at"]
+        label = f"{inst['instance']} at {inst['parent']}"
+        if dev not in rd.devices and dev not in rd.pseudo:
+            problems.append({"instance": label, "problem": "unknown device"})
+            continue
+        if parent == "root":
+            if (dev, "root") not in attach_pairs:
+                problems.append({"instance": label, "problem": "no attach at root"})
+            continue
+        pattrs = dev_attrs.get(parent, set()) | ({parent} if parent in rd.attributes else set())
+        if not any((dev, a) in attach_pairs for a in pattrs):
+            problems.append({"instance": label, "problem": "no matching attach statement"})
+    for p in sel.pseudo:
+        if p not in rd.pseudo:
+            problems.append({"pseudo_device": p, "problem": "not declared as pseudo-device"})
+    return problems
+
+
+def build(args: argparse.Namespace) -> dict[str, Any]:
+    if bool(args.git_dir) == bool(args.tree):
+        raise SystemExit("give exactly one of --git-dir (with --rev) or --tree")
+    if args.git_dir and not args.rev:
+        raise SystemExit("--git-dir needs --rev")
+    src = nb.Source(args.git_dir, args.rev, args.tree)
+    sys_prefix = args.sys_prefix
+    if sys_prefix and not sys_prefix.endswith("/"):
+        sys_prefix += "/"
+    prov: dict[str, Any] = {}
+    if args.provenance:
+        with open(args.provenance, encoding="utf-8") as fh:
+            prov = json.load(fh)
+    prov_files: dict[str, Any] = prov.get("files", {})
+    ref = args.ref or prov.get("ref") or args.rev
+    repo = args.repo or prov.get("repo", UPSTREAM_REPO)
+
+    rd = Reader(src, sys_prefix)
+    results: dict[str, Any] = {}
+    sels: dict[str, Selection] = {}
+    for name in CONFIGS:
+        root = rd.full(f"arch/{ARCH}/conf/{name}")
+        if src.read(root) is None:
+            continue
+        sel, chain, unresolved = rd.read_config(root)
+        sels[name] = sel
+        results[name] = effective(sel, chain, unresolved, root)
+    if "GENERIC" not in results:
+        raise SystemExit("arch/arm64/conf/GENERIC not found")
+    excluded: list[dict[str, Any]] = []
+    for name, sel in sels.items():
+        for ex in args.exclude_option or []:
+            if ex in sel.options:
+                v = sel.options.pop(ex)
+                excluded.append({"config": name, "name": ex, "value": v["value"],
+                                 "where": f"{v['path']}:{v['line']}",
+                                 "reason": args.exclude_reason or "excluded by --exclude-option"})
+                results[name]["options"].pop(ex, None)
+                results[name]["options_where"].pop(ex, None)
+        results[name]["check_problems"] = check_instances(rd, sel)
+
+    man_path = args.options_man
+    man_text = src.read(man_path)
+    man_opts, man_mk = parse_options_man(man_text)
+
+    # options with provenance
+    options: dict[str, dict[str, Any]] = {}
+
+    def opt(name: str) -> dict[str, Any]:
+        return options.setdefault(name, {"provenance": [], "documented": False,
+                                         "used_in": [], "commented_in": [],
+                                         "files_expr_in": []})
+
+    for name, e in man_opts.items():
+        o = opt(name)
+        o["documented"] = True
+        o["man_line"] = e["line"]
+        if e.get("takes_value"):
+            o["takes_value"] = True
+            if "value" in e:
+                o["value_placeholder"] = e["value"]
+    for cname, sel in sels.items():
+        for name, v in sel.options.items():
+            opt(name)["used_in"].append(f"{cname}:{v['path']}:{v['line']}")
+        for c in sel.commented_out:
+            if c["kind"] == "options":
+                loc = f"{c['path']}:{c['line']}"
+                if loc not in opt(c["name"])["commented_in"]:
+                    opt(c["name"])["commented_in"].append(loc)
+    for name, where in rd.defopts.items():
+        opt(name)["defopt"] = f"{where['declared_in']}:{where['line']}"
+    declared_lower = ({n.lower() for n in rd.devices} | {n.lower() for n in rd.pseudo}
+                      | {n.lower() for n in rd.attributes}
+                      | {a.get("with", "").lower() for a in rd.attachments})
+    dev_lower = {n.lower() for n in rd.devices} | {n.lower() for n in rd.pseudo}
+    for w, paths in rd.expr_words.items():
+        if w.lower() in declared_lower:
+            continue
+        if not w.islower() and not w.isupper():
+            continue
+        # `aic_isa`, `com_cardbus`: attachment names of buses that arm64 does
+        # not include, not options
+        if "_" in w and w.split("_", 1)[0].lower() in dev_lower:
+            continue
+        name = w.upper()
+        opt(name)["files_expr_in"] = sorted(paths)
+    for name, o in options.items():
+        prov_l = []
+        if o["documented"]:
+            prov_l.append("documented")
+        if o["used_in"]:
+            prov_l.append("generic")
+        if o["commented_in"]:
+            prov_l.append("generic_commented")
+        if o.get("defopt"):
+            prov_l.append("defopt")
+        if o["files_expr_in"]:
+            prov_l.append("files_expr")
+        o["provenance"] = prov_l
+        o["used_in"] = sorted(set(o["used_in"]))
+        o["commented_in"] = sorted(o["commented_in"])
+
+    # inputs
+    wanted = set(rd.read_files)
+    wanted.add(man_path)
+    inputs = []
+    for full in sorted(wanted):
+        text = src.read(full)
+        pf = prov_files.get(full, {})
+        item: dict[str, Any] = {
+            "repo": repo, "path": full, "commit": pf.get("commit", src.commit),
+            "ref": pf.get("ref", ref), "present": text is not None,
+            "sha256": nb.sha256(text), "rcs_id": nb.rcs_id(text),
+        }
+        if src.git_dir:
+            item["blob"] = src.blob(full)
+            if not prov_files and not args.no_last_change:
+                lc = src.last_change(full)
+                if lc:
+                    item["last_changed_commit"] = lc
+        if pf.get("note"):
+            item["note"] = pf["note"]
+        inputs.append(item)
+
+    source: dict[str, Any] = {"repo": repo, "rev": args.rev, "ref": ref,
+                              "commit": prov.get("commit", src.commit),
+                              "mode": "git" if src.git_dir else "tree"}
+    if args.upstream:
+        source["upstream"] = args.upstream
+    if prov:
+        source["reconstructed"] = True
+        source["local_commit"] = src.commit
+        if prov.get("note"):
+            source["note"] = prov["note"]
+
+    attachments = sorted(rd.attachments, key=lambda a: (a["device"], a["at"],
+                                                        a.get("with", ""), a["declared_in"]))
+    documented = sorted(n for n, o in options.items() if o["documented"])
+    g = results["GENERIC"]
+    return {
+        "generated_by": GENERATED_BY,
+        "schema_version": SCHEMA_VERSION,
+        "os": "openbsd",
+        "version": str(args.version),
+        "release": args.release or str(args.version),
+        "arch": ARCH,
+        "status": args.status,
+        "caveats": args.caveat or [],
+        "source": source,
+        "inputs": inputs,
+        "options": {k: options[k] for k in sorted(options)},
+        "options_documented": documented,
+        "makeoptions_documented": sorted(man_mk),
+        "devices": {k: rd.devices[k] for k in sorted(rd.devices)},
+        "pseudo_devices": {k: rd.pseudo[k] for k in sorted(rd.pseudo)},
+        "attributes": {k: rd.attributes[k] for k in sorted(rd.attributes)},
+        "attachments": attachments,
+        "duplicates": rd.duplicates,
+        "maxusers_defaults": rd.maxusers_defaults,
+        "generic": g,
+        "generic_excluded_options": excluded,
+        "generic_mp": results.get("GENERIC.MP"),
+        "parse_notes": {"unknown_statements": dict(sorted(rd.unknown.items()))},
+        "counts": {
+            "inputs": len(inputs),
+            "options": len(options),
+            "options_documented": len(documented),
+            "options_generic": sum(1 for o in options.values() if "generic" in o["provenance"]),
+            "options_files_expr_only": sum(1 for o in options.values()
+                                           if o["provenance"] == ["files_expr"]),
+            "devices": len(rd.devices),
+            "pseudo_devices": len(rd.pseudo),
+            "attributes": len(rd.attributes),
+            "attachments": len(attachments),
+            "generic_options": len(g["options"]),
+            "generic_instances": len(g["instances"]),
+            "generic_pseudo_devices": len(g["pseudo_devices"]),
+            "generic_mp_options": len(results["GENERIC.MP"]["options"])
+            if "GENERIC.MP" in results else 0,
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--git-dir", help="git directory of an OpenBSD src repository")
+    ap.add_argument("--rev", help="tag/branch/commit to read, e.g. OPENBSD_7_8")
+    ap.add_argument("--tree", help="plain source tree instead of --git-dir")
+    ap.add_argument("--ref", help="ref name to record (default: --rev)")
+    ap.add_argument("--repo", help=f"repository to record (default {UPSTREAM_REPO})")
+    ap.add_argument("--upstream", help="upstream the repository mirrors, if not openbsd/src")
+    ap.add_argument("--version", default="7", help="OpenBSD major version label")
+    ap.add_argument("--release", help="exact release, e.g. 7.8")
+    ap.add_argument("--status", default="complete", choices=["complete", "partial", "blocked"])
+    ap.add_argument("--caveat", action="append", help="caveat string to record (repeatable)")
+    ap.add_argument("--sys-prefix", default="sys/")
+    ap.add_argument("--options-man", default=OPTIONS_MAN, help="path of options(4) source")
+    ap.add_argument("--provenance", help="JSON with upstream commits for a reconstructed repo")
+    ap.add_argument("--exclude-option", action="append",
+                    help="drop this option from the GENERIC selections (e.g. a downstream "
+                         "fork's local addition); recorded in generic_excluded_options")
+    ap.add_argument("--exclude-reason", help="reason recorded for --exclude-option")
+    ap.add_argument("--no-last-change", action="store_true",
+                    help="skip `git log` per input (faster on huge repos)")
+    ap.add_argument("-o", "--output", required=True)
+    args = ap.parse_args(argv)
+    data = build(args)
+    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        with open(args.output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
