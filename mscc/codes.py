@@ -65,6 +65,7 @@ NO_ZFS = register("MS406", "zfs-unavailable", E, "the target OS has no ZFS")
 UNKNOWN_TUNABLE = register("MS407", "unknown-tunable", E, "not a tunable of that OpenZFS version")
 SYNC_DISABLED = register("MS408", "sync-disabled", W, "sync=disabled drops the durability of sync writes")
 ZFS_IMMATURE = register("MS409", "zfs-immature", W, "the target's ZFS is old and reported unstable")
+BAD_ZFS_NAME = register("MS410", "bad-zfs-name", E, "a pool, dataset or device name ZFS would refuse")
 
 # hypervisor and guest OS
 VZ_FREEBSD = register("MS501", "vz-freebsd", E, "FreeBSD does not boot under Virtualization.framework")

@@ -58,25 +58,50 @@ class Bundle:
 
 
 def write_bundles(out_dir: Path, bundles: list[Bundle]) -> None:
-    """Write every bundle or none: each lands in a staging directory first, then replaces
-    its destination by rename, so a failure leaves no half-written directory behind."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    """Write every bundle or none: each is written into a staging directory first and then
+    moved over its destination by rename; if any step fails, what was moved is moved back,
+    so no half-written output directory is left behind."""
+    created = _make_dirs(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=".mscc-staging-", dir=out_dir))
+    moved: list[tuple[Path, Path | None]] = []
     try:
         for bundle in bundles:
-            root = staging / bundle.directory
+            root = staging / "new" / bundle.directory
             for rel, data, executable in bundle.files():
                 dest = root / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 dest.write_bytes(data)
                 os.chmod(dest, 0o755 if executable else 0o644)
-        for bundle in bundles:
+        for i, bundle in enumerate(bundles):
             final = out_dir / bundle.directory
-            final.parent.mkdir(parents=True, exist_ok=True)
-            old = None
+            created += _make_dirs(final.parent)
+            backup = None
             if final.exists():
-                old = staging / (".old-" + bundle.directory.replace("/", "-"))
-                os.replace(final, old)
-            os.replace(staging / bundle.directory, final)
-    finally:
+                backup = staging / f"old-{i}"
+                os.replace(final, backup)
+            moved.append((final, backup))
+            os.replace(staging / "new" / bundle.directory, final)
+    except BaseException:
+        for final, backup in reversed(moved):
+            shutil.rmtree(final, ignore_errors=True)
+            if backup is not None and backup.exists():
+                os.replace(backup, final)
         shutil.rmtree(staging, ignore_errors=True)
+        for directory in reversed(created):
+            try:
+                directory.rmdir()
+            except OSError:
+                pass
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def _make_dirs(path: Path) -> list[Path]:
+    """mkdir -p that returns the directories it created, outermost first."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir()
+    return list(reversed(missing))

@@ -217,3 +217,58 @@ def tunables_known(ctx: Context):
                        did_you_mean(name, known) or f"see zfs(4) of OpenZFS {series}")
         elif ctx.target.name == "freebsd" and not known[name].get("freebsd"):
             yield diag(codes.UNKNOWN_TUNABLE, located.span, f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
+
+
+_POOL = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
+_DATASET = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)+$")
+_DEVICE = re.compile(r"^/[A-Za-z0-9_.:+/-]+$")
+_RESERVED_POOLS = ("mirror", "raidz", "draid", "spare", "log", "cache")
+
+
+@rule(codes.BAD_ZFS_NAME, scope="profile", rationale="""
+zpool(8) and zfs(8) accept pool and dataset names made of letters, digits, `_ . : -` (a pool
+name starts with a letter and is not a vdev keyword such as mirror or log), and every dataset
+lives inside its pool. A name outside those rules fails in zfs-setup.sh on the guest; mscc
+refuses it at compile time. Device paths must be plain absolute paths.
+""", fail="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { memory = 8GiB }
+  zfs { pool = "zroot"  dataset "tank/db" { recordsize = 16K } }
+}
+""", passes="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { memory = 8GiB }
+  zfs { pool = "zroot"  dataset "zroot/db" { recordsize = 16K } }
+}
+""")
+def zfs_names(ctx: Context):
+    p = ctx.profile
+    if not p.zfs_wanted:
+        return
+    pool = p.get("zfs.pool")
+    if not _POOL.match(pool) or pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS:
+        yield diag(codes.BAD_ZFS_NAME, p.where("zfs.pool"), f"{pool!r} is not a valid pool name",
+                   "a pool name starts with a letter and holds letters, digits, _ . : -")
+    for ds in p.datasets:
+        if not _DATASET.match(ds.name):
+            yield diag(codes.BAD_ZFS_NAME, ds.span, f"{ds.name!r} is not a valid dataset name",
+                       "write POOL/NAME with letters, digits, _ . : -")
+        elif ds.name.split("/")[0] != pool:
+            yield diag(codes.BAD_ZFS_NAME, ds.span, f"dataset {ds.name!r} is not in pool {pool!r}",
+                       f"write {pool}/{ds.name.split('/', 1)[1]}, or set zfs.pool")
+    for key in ("zfs.slog", "zfs.l2arc"):
+        value = p.get(key)
+        if value not in ("none", "ram") and not _DEVICE.match(value):
+            yield diag(codes.BAD_ZFS_NAME, p.where(key), f"{value!r} is not a device path",
+                       "write an absolute path such as /dev/vtbd1")
+    recordsizes = [("zfs.recordsize", p.settings.get("zfs.recordsize"))] + [
+        (ds.name, ds.props.get("recordsize")) for ds in p.datasets]
+    for where, located in recordsizes:
+        if located is None:
+            continue
+        size = located.value
+        if size < 512 or size > 16 * MIB or size & (size - 1):
+            yield diag(codes.BAD_ZFS_NAME, located.span, f"recordsize {located.text} is not a power of two "
+                       "from 512 to 16M", "common choices: 16K for databases, 128K (default), 1M for media")
