@@ -13,7 +13,7 @@ import click
 from mscc import __version__
 
 TARGET_CHOICES = ("alpine", "freebsd", "netbsd", "openbsd", "all")
-FORMATS = ("text", "concise", "json", "github")
+FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
 def _colour() -> bool:
@@ -77,7 +77,9 @@ def main() -> None:
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=str), default="out",
               show_default=True, help="Output directory; one subdirectory per profile and target.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Diagnostic format.")
-def compile_command(file: str, target: str | None, output: str, fmt: str | None) -> None:
+@click.option("--check", "check", is_flag=True,
+              help="Write nothing: exit 1 and show a diff if the files under -o differ from what FILE produces now.")
+def compile_command(file: str, target: str | None, output: str, fmt: str | None, check: bool = False) -> None:
     """Compile FILE for a target and write the artifacts."""
     from pathlib import Path
 
@@ -90,6 +92,9 @@ def compile_command(file: str, target: str | None, output: str, fmt: str | None)
     targets = None if target is None else (
         ["alpine", "freebsd", "netbsd", "openbsd"] if target == "all" else [target])
     result = compile_file(file, targets)
+    if check:
+        from mscc.cli_lint import check_generated
+        sys.exit(check_generated(result, Path(output), fmt))
     if result.bundles:
         try:
             write_bundles(Path(output), result.bundles)
@@ -194,9 +199,13 @@ def explain(code: str) -> None:
     click.echo(f"  {entry.summary}\n")
     rule = next((r for r in rules() if r.code.code == code), None)
     if rule is None:
+        from mscc.lint.examples import EXAMPLES  # codes of `mscc lint` on configuration files
+        rule = EXAMPLES.get(code)
+    if rule is None:
         return
     click.echo(rule.rationale + "\n")
-    click.echo(f"Fails (target {rule.example_target}):\n")
+    where = rule.example_target if " " in rule.example_target else f"target {rule.example_target}"
+    click.echo(f"Fails ({where}):\n")
     click.echo(_indent(rule.fail))
     click.echo(f"Passes:\n")
     click.echo(_indent(rule.passes))

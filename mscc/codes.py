@@ -117,3 +117,23 @@ CONFIG_WRONG_FILE = register("MS715", "config-wrong-file", E, "the setting has n
 # output freshness (mscc compile --check, mscc lint on a manifest.json)
 GENERATED_STALE = register("MS902", "generated-stale", E,
                            "committed generated files differ from what their sources produce now")
+
+# alpine: raw Kconfig lines (checked against the symbol database, no kernel tree needed)
+KCONFIG_BAD_VALUE = register("MS620", "kconfig-bad-value", E,
+                             "a raw Kconfig value of the wrong type for its symbol (Kconfig ignores it)")
+KCONFIG_NO_PROMPT = register("MS621", "kconfig-no-prompt", E,
+                             "a raw line sets a Kconfig symbol that has no prompt: a fragment cannot set it")
+KCONFIG_RAW_OVERRIDES = register("MS622", "kconfig-raw-overrides-intent", W,
+                                 "a raw Kconfig line contradicts what the profile's intent emits")
+
+# mscc audit: what merge_config.sh + olddefconfig did to a fragment in a real kernel tree
+AUDIT_DROPPED = register("MS801", "kconfig-value-dropped", E,
+                         "a requested Kconfig value did not survive merge_config.sh and olddefconfig")
+AUDIT_BASE_DROPPED = register("MS802", "kconfig-base-value-lost", N,
+                              "a value of the base config does not survive on this kernel tree by itself")
+AUDIT_BASE_CHANGED = register("MS803", "kconfig-base-value-changed", N,
+                              "a value of the base config changed as a consequence of the fragment")
+AUDIT_TOOL_FAILED = register("MS804", "kconfig-tool-failed", E,
+                             "merge_config.sh or make failed, or the kernel tree is unusable")
+AUDIT_BAD_LINE = register("MS805", "kconfig-unreadable-line", E,
+                          "a fragment line Kconfig and merge_config.sh would ignore")

@@ -60,15 +60,96 @@ def _github_escape(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
+def _github_property(text: str) -> str:
+    return _github_escape(text).replace(":", "%3A").replace(",", "%2C")
+
+
 def github(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
     kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
     out = []
     for d in diagnostics:
-        props = (f"file={d.span.file},line={d.span.line},col={d.span.column},"
+        props = (f"file={_github_property(d.span.file)},line={d.span.line},col={d.span.column},"
                  f"endLine={d.span.end_line},endColumn={d.span.end_column},title={d.code}")
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
         out.append(f"::{kinds[d.severity]} {props}::{_github_escape(message)}\n")
     return "".join(out)
 
 
-REPORTERS = {"text": text, "concise": concise, "json": json_format, "github": github}
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+_SARIF_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "note"}
+
+
+def sarif(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
+    """SARIF 2.1.0: one run, one `rules[]` entry for each code that occurs (with its summary
+    and its rationale as help text), one located result per diagnostic."""
+    from mscc import __version__
+    from mscc.diagnostics import registry
+
+    known = registry()
+    used = sorted({d.code for d in diagnostics})
+    index = {code: i for i, code in enumerate(used)}
+    rules = []
+    for code in used:
+        entry = known.get(code)
+        rule = {"id": code}
+        if entry is not None:
+            rule.update({
+                "name": entry.name,
+                "shortDescription": {"text": entry.summary},
+                "defaultConfiguration": {"level": _SARIF_LEVELS[entry.severity]},
+            })
+        rationale = explanation(code)
+        rule["help"] = {"text": (rationale + "\n\n" if rationale else "") + f"Run `mscc explain {code}` for a "
+                        "failing and a passing example."}
+        rules.append(rule)
+    results = []
+    for d in diagnostics:
+        region = {"startLine": max(d.span.line, 1), "startColumn": max(d.span.column, 1)}
+        if (d.span.end_line, d.span.end_column) > (d.span.line, d.span.column):
+            region.update({"endLine": d.span.end_line, "endColumn": d.span.end_column})
+        result = {
+            "ruleId": d.code,
+            "ruleIndex": index[d.code],
+            "level": _SARIF_LEVELS[d.severity],
+            "message": {"text": d.message + (f" (hint: {d.hint})" if d.hint else "")},
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(d.span.file)}, "region": region}}],
+        }
+        props = {k: v for k, v in (("target", d.target), ("profile", d.profile), ("hint", d.hint)) if v}
+        if props:
+            result["properties"] = props
+        results.append(result)
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "mscc", "version": __version__, "rules": rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _uri(path: str) -> str:
+    """A relative URI reference for a relative path, a file: URI for an absolute one."""
+    from pathlib import PurePath
+    from urllib.parse import quote
+
+    if PurePath(path).is_absolute():
+        return PurePath(path).as_uri()
+    return quote(PurePath(path).as_posix())
+
+
+def explanation(code: str) -> str | None:
+    """The rationale of a code: from the check rules, or from the lint examples."""
+    from mscc.check.engine import rules
+    from mscc.lint.examples import EXAMPLES
+
+    rule = next((r for r in rules() if r.code.code == code), None)
+    if rule is not None:
+        return rule.rationale
+    example = EXAMPLES.get(code)
+    return example.rationale if example else None
+
+
+REPORTERS = {"text": text, "concise": concise, "json": json_format, "sarif": sarif, "github": github}
