@@ -1,3 +1,3 @@
-from mscc.cli import main
+from mscc.cli import entry
 
-main()
+entry()

@@ -234,3 +234,15 @@ def list_targets() -> None:
         info = targets.target(name)
         versions = ", ".join(sorted(info.data["versions"]))
         click.echo(f"{name:8} {info.data['title']:28} versions {versions} (default {info.data['default_version']})")
+
+
+def entry() -> None:
+    """The console script: a bug in mscc is reported in one line, not as a traceback."""
+    try:
+        main(prog_name="mscc")
+    except Exception as err:  # noqa: BLE001 — anything reaching here is mscc's fault, not the input's
+        if os.environ.get("MSCC_DEBUG"):
+            raise
+        click.echo(f"mscc: internal error: {type(err).__name__}: {err}\n"
+                   "(this is a bug in mscc; MSCC_DEBUG=1 shows the traceback)", err=True)
+        sys.exit(70)

@@ -150,3 +150,17 @@ def test_tunable_unknown_for_the_shipped_version(tmp_path):
     base = "hardware { chip = m3  memory = 16GiB } vm { memory = 8GiB version = \"14.4\" os = freebsd }"
     r = compile_text(tmp_path, f"profile p {{ {base} zfs {{ tunables {{ zfs_arc_meta_limit = 1G }} }} }}")
     assert codes_of(r) == ["MS407"]
+
+
+def test_tunable_added_within_a_series_needs_the_right_release(tmp_path):
+    from mscc import zfsdb
+
+    assert zfsdb.shipped_version("freebsd", "15.0") == "2.4.0-rc4"
+    assert "zfs_import_defer_txgs" not in zfsdb.available("2.4", "2.4.0-rc4")
+    assert "zfs_import_defer_txgs" in zfsdb.available("2.4", "2.4.2")
+    base = "hardware { chip = m3  memory = 16GiB } vm { memory = 8GiB os = freebsd version = \"15.0\" }"
+    r = compile_text(tmp_path, f"profile p {{ {base} zfs {{ tunables {{ zfs_import_defer_txgs = 5 }} }} }}")
+    (d,) = r.diagnostics
+    assert d.code == "MS407" and "arrived in OpenZFS 2.4.1" in d.message
+    r = compile_text(tmp_path, f"profile p {{ {base.replace('15.0', '15.1')} zfs {{ tunables {{ zfs_import_defer_txgs = 5 }} }} }}")
+    assert codes_of(r) == []

@@ -209,11 +209,20 @@ def tunables_known(ctx: Context):
     series = zfsdb.series_for(ctx.target.name, ctx.version["name"]) if ctx.version else None
     if series is None:
         return
-    known = zfsdb.tunables(series)
+    release = zfsdb.shipped_version(ctx.target.name, ctx.version["name"])
+    known = zfsdb.available(series, release)
+    whole_series = zfsdb.tunables(series)
+    shipped = f"OpenZFS {release or series}"
     for name, located in ctx.profile.tunables.items():
         if name not in known:
+            info = whole_series.get(name)
+            if info and info.get("since"):
+                yield diag(codes.UNKNOWN_TUNABLE, located.span,
+                           f"'{name}' arrived in OpenZFS {info['since']}; {ctx.target.name} {ctx.version['name']} "
+                           f"ships {shipped}", "drop it, or choose a newer OS version")
+                continue
             yield diag(codes.UNKNOWN_TUNABLE, located.span,
-                       f"OpenZFS {series} has no module parameter '{name}'",
+                       f"{shipped} has no module parameter '{name}'",
                        did_you_mean(name, known) or f"see zfs(4) of OpenZFS {series}")
         elif ctx.target.name == "freebsd" and not known[name].get("freebsd"):
             yield diag(codes.UNKNOWN_TUNABLE, located.span, f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
