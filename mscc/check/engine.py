@@ -84,8 +84,9 @@ def _load_rules() -> None:
 
 
 def rules() -> list[Rule]:
-    if not RULES:
-        _load_rules()
+    # Always import every rule module (a no-op after the first time): importing one rule
+    # module elsewhere, e.g. for a helper it defines, must not hide the others.
+    _load_rules()
     return RULES
 
 
