@@ -79,7 +79,11 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None, help="Diagnostic format.")
 @click.option("--check", "check", is_flag=True,
               help="Write nothing: exit 1 and show a diff if the files under -o differ from what FILE produces now.")
-def compile_command(file: str, target: str | None, output: str, fmt: str | None, check: bool = False) -> None:
+@click.option("--audit-with", "audit_with", type=click.Path(exists=True, file_okay=False, path_type=str),
+              default=None, help="A Linux 6.12 tree: merge the alpine fragments just written in it and "
+              "fail on any value olddefconfig drops (mscc audit).")
+def compile_command(file: str, target: str | None, output: str, fmt: str | None, check: bool = False,
+                    audit_with: str | None = None) -> None:
     """Compile FILE for a target and write the artifacts."""
     from pathlib import Path
 
@@ -89,8 +93,7 @@ def compile_command(file: str, target: str | None, output: str, fmt: str | None,
     from mscc.emit.artifacts import write_bundles
     from mscc.source import Span
 
-    targets = None if target is None else (
-        ["alpine", "freebsd", "netbsd", "openbsd"] if target == "all" else [target])
+    targets, skipped = _targets_for(target)
     result = compile_file(file, targets)
     if check:
         from mscc.cli_lint import check_generated
@@ -102,13 +105,53 @@ def compile_command(file: str, target: str | None, output: str, fmt: str | None,
             result.diagnostics.append(diag(codes.WRITE_FAILED, Span.point(output),
                                            f"cannot write {output}: {err.strerror or err}",
                                            "choose another directory with -o"))
+            result.failed += result.written
             result.written = []
+    audits = []
+    if audit_with and result.written:
+        from mscc.cli_audit import audit_compiled
+        audits = audit_compiled(result, output, audit_with)
     emit_diagnostics(result.diagnostics, result.sources, fmt)
-    for profile, tgt in result.written:
-        click.echo(f"wrote {os.path.join(output, profile, tgt)}", err=True)
-    for profile, tgt in result.failed:
-        click.echo(f"not written: {profile}/{tgt} (errors above)", err=True)
+    for line in audits:
+        click.echo(line, err=True)
+    for line in compile_summary(result, output, skipped):
+        click.echo(line, err=True)
     sys.exit(0 if result.ok else 1)
+
+
+def _targets_for(target: str | None) -> tuple[list[str] | None, list[str]]:
+    """The targets to compile, and for `all` the ones this installation cannot build (no
+    target data or no emitter yet), which are reported as skipped rather than crashing."""
+    if target != "all":
+        return (None if target is None else [target]), []
+    from importlib.util import find_spec
+
+    from mscc.compiler import EMITTERS
+    from mscc.targets import available
+
+    have = set(available())
+    built = [t for t in TARGET_CHOICES if t in EMITTERS and t in have and find_spec(EMITTERS[t]) is not None]
+    return built, [t for t in TARGET_CHOICES if t != "all" and t not in built]
+
+
+def compile_summary(result, output: str, skipped: list[str]) -> list[str]:
+    """One line per profile/target pair, written or not (with the error codes that stopped it),
+    then a count: what `--target all` users read to see which pairs they got."""
+    from mscc.diagnostics import Severity
+
+    lines = [f"wrote {os.path.join(output, profile, tgt)}" for profile, tgt in result.written]
+    for profile, tgt in result.failed:
+        stopped = sorted({d.code for d in result.diagnostics if d.severity is Severity.ERROR
+                          and d.profile in (profile, None) and d.target in (tgt, None)})
+        lines.append(f"not written: {profile}/{tgt} ({', '.join(stopped) or 'errors above'})")
+    lines += [f"skipped: {t} (this installation has no {t} target yet)" for t in skipped]
+    if len(result.written) + len(result.failed) > 1 or skipped:
+        def pairs(done):
+            return ", ".join(f"{p}/{t}" for p, t in done) or "none"
+
+        lines.append(f"summary: {len(result.written)} written ({pairs(result.written)}); "
+                     f"{len(result.failed)} not written ({pairs(result.failed)})")
+    return lines
 
 
 @main.group("hardware")

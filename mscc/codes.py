@@ -137,3 +137,17 @@ AUDIT_TOOL_FAILED = register("MS804", "kconfig-tool-failed", E,
                              "merge_config.sh or make failed, or the kernel tree is unusable")
 AUDIT_BAD_LINE = register("MS805", "kconfig-unreadable-line", E,
                           "a fragment line Kconfig and merge_config.sh would ignore")
+FOREIGN_DEVICE_PATH = register("MS623", "foreign-device-path", W,
+                               "a device path in another OS's naming (a FreeBSD disk name on Linux)")
+
+# NetBSD and OpenBSD kernel configs (mscc.emit.netbsd, mscc.emit.openbsd)
+NO_UNSELECTED = register("MS631", "no-unselected", E,
+                         "`no options X` or `no dev* at parent?` for what GENERIC64 does not select: config(1) stops")
+NAME_UNCONFIRMED = register("MS632", "name-unconfirmed", W,
+                            "mscc's NetBSD data cannot confirm the name or whether GENERIC64 selects it")
+ZFS_TUNABLES_UNSUPPORTED = register("MS633", "zfs-tunables-unsupported", W,
+                                    "the target's ZFS has no such tunable, so the setting is not applied")
+DUPLICATE_OPTION = register("MS634", "duplicate-option", E,
+                            "an option the generated config already selects: OpenBSD config(8) stops")
+NO_CONSOLE_ON_VZ = register("MS635", "no-console-on-vz", W,
+                            "under vz the guest's only console is a virtio-gpu framebuffer, and it is not kept")
