@@ -7,7 +7,7 @@ resolver all read one definition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from mscc.parse import ast
 

@@ -4,7 +4,7 @@ single source for both `mscc explain` and the rule tests."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Callable, Iterator
 

@@ -222,14 +222,12 @@ def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
         artifacts.append(Artifact(MODPROBE, "zfs-tunables",
                                   render("alpine/templates/modprobe-zfs.conf.j2", lines=lines, openzfs=series,
                                          openzfs_version=release, **base)))
-        zplan = zfsplan.plan(ctx)
-        artifacts.append(Artifact("zfs-setup.sh", "zfs-setup",
-                                  render("common/templates/zfs-setup.sh.j2", zfs=zplan, profile=p.name,
-                                         target="alpine"), executable=True))
+        setup, zfs_notes = zfsplan.setup_script(ctx)
+        artifacts.append(setup)
         decisions += [f"OpenZFS {release} (Alpine {ctx.version['name']}): "
                       "module parameters in /etc/modprobe.d/zfs.conf, sizes in bytes",
                       "ZFS checksums run without in-kernel SIMD on Linux 6.12 arm64 (GPL-only NEON symbols)"]
-        decisions += zplan.notes
+        decisions += zfs_notes
     sysctl = []
     for located in p.raw.get("alpine", {}).get("sysctl", ()):
         m = _SYSCTL_LINE.match(str(located.value))

@@ -29,3 +29,9 @@ def report(ctx: Context, decisions: list[str], diagnostics: list) -> Artifact:
 
 def source_of(ctx: Context) -> str:
     return ctx.profile.span.file
+
+
+def device_notes(ctx: Context) -> list[str]:
+    """Report lines for the kept device classes whose driver has something worth knowing."""
+    notes = ctx.target.data.get("device_notes", {})
+    return [f"{cls}: {notes[cls]}" for cls in ctx.devices if notes.get(cls) and ctx.target.devices.get(cls)]

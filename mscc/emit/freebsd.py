@@ -198,11 +198,9 @@ def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
                               render("freebsd/templates/sysctl.conf.j2", lines=sysctl, **base)))
     decisions = list(plan.decisions)
     if p.zfs_wanted:
-        zplan = zfsplan.plan(ctx)
-        artifacts.append(Artifact("zfs-setup.sh", "zfs-setup",
-                                  render("common/templates/zfs-setup.sh.j2", zfs=zplan, profile=p.name,
-                                         target="freebsd"), executable=True))
-        decisions += [f"OpenZFS {series}: loader.conf uses dotted vfs.zfs.* names"] + zplan.notes
+        setup, zfs_notes = zfsplan.setup_script(ctx)
+        artifacts.append(setup)
+        decisions += [f"OpenZFS {series}: loader.conf uses dotted vfs.zfs.* names"] + zfs_notes
     lima = _lima(ctx)
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("freebsd/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),

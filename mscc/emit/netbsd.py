@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from mscc import codes
 from mscc.check.engine import Context
 from mscc.diagnostics import Severity, diag
-from mscc.emit import common
+from mscc.emit import common, zfsplan
 from mscc.emit.artifacts import Artifact
+from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
 from mscc.emit.render import render
 from mscc.names import SELECTED, UNCONFIRMED, NetBSDNames, base_name, netbsd_names
 from mscc.suggest import did_you_mean
-from mscc.targets import hypervisors
 
 # config(5) selection statements a raw line may use (bsd-kernel-facts.md §2.2)
 _OPTIONS = re.compile(r"^\s*(no\s+)?(options|makeoptions|file-system)\s+(\S.*?)\s*$")
@@ -28,7 +28,6 @@ _NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
 _PSEUDO = re.compile(r"^\s*(no\s+)?pseudo-device\s+([A-Za-z_][A-Za-z0-9_]*)(\s+\d+)?\s*$")
 _INSTANCE = re.compile(r"^\s*(no\s+)?(device|[a-z_][a-z0-9_]*?(?:\d+|\*))"
                        r"(?:\s+at\s+([a-z_][a-z0-9_]*?(?:\d+|\?)?))?(\s+\S.*?)?\s*$")
-SYSCTL_LINE = re.compile(r"^\s*[a-z][a-z0-9_.]*\s*=\s*\S")
 
 
 @dataclass(frozen=True)
@@ -81,9 +80,6 @@ class KernelPlan:
             self.groups.append({"title": title, "lines": lines})
 
 
-def wanted_classes(ctx: Context) -> list[str]:
-    """The kept device classes the target has a driver for (the others are MS308 warnings)."""
-    return [c for c in ctx.devices if ctx.target.devices.get(c)]
 
 
 def _unconfirmed(ctx: Context, names: NetBSDNames, key: str, subject: str, line: str):
@@ -248,24 +244,10 @@ def _zfs_settings(ctx: Context) -> list:
     return out
 
 
-def check_sysctl(lines) -> list:
-    return [diag(codes.BAD_RAW_LINE, located.span, f"not a sysctl.conf line: {located.value!r}", "write name=value")
-            for located in lines if not SYSCTL_LINE.match(located.value)]
 
 
-def sysctl_lines(ctx: Context) -> list[tuple[str, str]]:
-    """The profile's raw sysctl lines for this target, as (name, value)."""
-    return [tuple(s.strip() for s in located.value.split("=", 1))
-            for located in ctx.profile.raw.get(ctx.target.name, {}).get("sysctl", ())]
 
 
-def qemu_devices(ctx: Context) -> list[tuple[str, str]]:
-    """The QEMU arguments that present exactly the device classes the kernel keeps."""
-    args = []
-    for cls in wanted_classes(ctx):
-        words = ctx.target.devices[cls].get("qemu", [])
-        args += [pair for pair in zip(words[::2], words[1::2]) if pair not in args]
-    return args
 
 
 def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
@@ -293,26 +275,13 @@ def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
                             **base)),
             Artifact("etc/rc.conf.d/modules", "zfs-tunables", render("netbsd/templates/rc.conf.modules.j2", **base)),
         ]
-        # imported here: zfsplan imports a rule module, and importing one before the rule
-        # engine has loaded them all would register that module's rules alone
-        from mscc.emit import zfsplan
-
-        zplan = zfsplan.plan(ctx)
-        artifacts.append(Artifact("zfs-setup.sh", "zfs-setup",
-                                  render("common/templates/zfs-setup.sh.j2", zfs=zplan, profile=p.name,
-                                         target="netbsd"), executable=True))
+        setup, zfs_notes = zfsplan.setup_script(ctx)
+        artifacts.append(setup)
         decisions += [f"ZFS: load the {zfs['module']} module at boot through /etc/modules.conf and modules=YES "
                       f"({zfs['module_source']})",
-                      f"ZFS: no ARC or module tunables are written: {zfs['tunables_note']}"] + zplan.notes
-    hv = hypervisors()["hypervisors"][ctx.hypervisor]
-    artifacts.append(Artifact("qemu.sh", "vm-definition",
-                              render("netbsd/templates/qemu.sh.j2", cpus=p.get("vm.cpus"),
-                                     memory_mib=p.get("vm.memory") // (1 << 20), chip=p.chip.name,
-                                     devices=qemu_devices(ctx), hypervisor=ctx.hypervisor,
-                                     hypervisor_name=hv["name"], **base), executable=True))
+                      f"ZFS: no ARC or module tunables are written: {zfs['tunables_note']}"] + zfs_notes
+    artifacts.append(qemu_script(ctx, guest="NetBSD", machine="evbarm-aarch64", facts="bsd-kernel-facts.md §2.7",
+                                 boots_note=" NetBSD 10.1 boots under UTM's QEMU 4.5.4."))
     decisions.append("VM definition: qemu.sh (QEMU with HVF); Lima has no NetBSD template (bsd-kernel-facts.md §2.7)")
-    for cls in ctx.devices:
-        note = data.get("device_notes", {}).get(cls)
-        if note and ctx.target.devices.get(cls):
-            decisions.append(f"{cls}: {note}")
+    decisions += common.device_notes(ctx)
     return artifacts, decisions

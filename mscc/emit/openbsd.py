@@ -17,11 +17,10 @@ from mscc.diagnostics import diag
 from mscc.emit import common
 from mscc.emit.artifacts import Artifact
 # the two BSD emitters share what depends only on target.json's device classes
-from mscc.emit.netbsd import check_sysctl, qemu_devices, sysctl_lines, wanted_classes
+from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
 from mscc.emit.render import render
 from mscc.names import OpenBSDNames, base_name, openbsd_names
 from mscc.suggest import did_you_mean
-from mscc.targets import hypervisors
 
 # config(8)'s statements, as a raw line may use them (usr.sbin/config/gram.y, bsd-kernel-facts.md §3.1)
 _OPTIONS = re.compile(r"^\s*(options?|rmoptions?|makeoptions?)\s+(\S.*?)\s*$")
@@ -260,19 +259,11 @@ def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
     ]
     artifacts.append(Artifact("etc/sysctl.conf", "sysctl",
                               render("openbsd/templates/sysctl.conf.j2", lines=sysctl_lines(ctx), **base)))
-    hv = hypervisors()["hypervisors"][ctx.hypervisor]
-    artifacts.append(Artifact("qemu.sh", "vm-definition",
-                              render("openbsd/templates/qemu.sh.j2", cpus=p.get("vm.cpus"),
-                                     memory_mib=p.get("vm.memory") // (1 << 20), chip=p.chip.name,
-                                     devices=qemu_devices(ctx), graphics="virtio-gpu" in wanted_classes(ctx),
-                                     hypervisor=ctx.hypervisor, hypervisor_name=hv["name"], **base),
-                              executable=True))
+    artifacts.append(qemu_script(ctx, guest="OpenBSD", machine="arm64", facts="bsd-kernel-facts.md §3.6",
+                                 graphics="virtio-gpu" in wanted_classes(ctx)))
     decisions = list(plan.decisions)
     decisions.append("VM definition: qemu.sh (QEMU with HVF); Lima has no OpenBSD template (bsd-kernel-facts.md §3.6)"
                      + ("; this profile asks for vz, which mscc cannot describe as a file: give the VZ VM the same "
                         "devices" if ctx.hypervisor == "vz" else ""))
-    for cls in ctx.devices:
-        note = ctx.target.data.get("device_notes", {}).get(cls)
-        if note and ctx.target.devices.get(cls):
-            decisions.append(f"{cls}: {note}")
+    decisions += common.device_notes(ctx)
     return artifacts, decisions

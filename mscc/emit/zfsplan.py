@@ -50,3 +50,13 @@ def plan(ctx: Context) -> ZfsPlan:
     if l2arc != "none":
         out.cache_device = l2arc
     return out
+
+
+def setup_script(ctx: Context) -> tuple:
+    """zfs-setup.sh for the profile, and the notes the report should carry about it."""
+    from mscc.emit.artifacts import Artifact
+    from mscc.emit.render import render
+
+    zplan = plan(ctx)
+    text = render("common/templates/zfs-setup.sh.j2", zfs=zplan, profile=ctx.profile.name, target=ctx.target.name)
+    return Artifact("zfs-setup.sh", "zfs-setup", text, executable=True), zplan.notes
