@@ -250,7 +250,7 @@ def explain(code: str) -> None:
     where = rule.example_target if " " in rule.example_target else f"target {rule.example_target}"
     click.echo(f"Fails ({where}):\n")
     click.echo(_indent(rule.fail))
-    click.echo(f"Passes:\n")
+    click.echo("Passes:\n")
     click.echo(_indent(rule.passes))
 
 

@@ -116,7 +116,7 @@ def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = Non
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        line, column = _toml_position(str(err))
+        line, column = _toml_position(str(err), text)
         return Settings(display), [diag(codes.BAD_SETTINGS, Span.point(display, line, column),
                                         f"not valid TOML: {str(err).split(' (at')[0]}")]
     table = doc.get("tool", {}).get("mscc", {}) if is_pyproject else doc
@@ -199,9 +199,9 @@ def _check_code(pattern: str, key: str, bad) -> bool:
 def _key_span(text: str, display: str, key: str) -> Span:
     """The line that sets `key` (TOML parsers keep no positions; a textual search is enough
     to point the user at the right line)."""
-    match = re.search(rf"^[ \t]*{re.escape(key)}[ \t]*=", text, re.M)
-    if match is None:
-        match = re.search(rf"^\[tool\.mscc[^\]]*\]", text, re.M)
+    table = re.search(r"^\[tool\.mscc[^\]]*\]", text, re.M)
+    key_at = re.compile(rf"^[ \t]*{re.escape(key)}[ \t]*=", re.M)
+    match = key_at.search(text, table.end() if table else 0) or table  # the key in [tool.mscc], not elsewhere
     if match is None:
         return Span.point(display)
     line = text.count("\n", 0, match.start()) + 1
@@ -210,9 +210,14 @@ def _key_span(text: str, display: str, key: str) -> Span:
     return Span(display, line, column, line, column + len(key))
 
 
-def _toml_position(message: str) -> tuple[int, int]:
+def _toml_position(message: str, text: str) -> tuple[int, int]:
     match = re.search(r"line (\d+), column (\d+)", message)
-    return (int(match.group(1)), int(match.group(2))) if match else (1, 1)
+    if match:
+        return int(match.group(1)), int(match.group(2))
+    if "end of document" in message:
+        lines = text.split("\n")
+        return len(lines), len(lines[-1]) + 1
+    return 1, 1
 
 
 def _display(path: Path) -> str:

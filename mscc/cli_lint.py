@@ -1,0 +1,186 @@
+"""`mscc lint`, `mscc fmt`, and the output side of `mscc compile --check`.
+
+Exit status: 0 clean; 1 diagnostics at or above --fail-on (lint), files that need
+formatting (fmt --check/--diff), stale generated files (compile --check), or input that
+does not parse; 2 usage errors (click).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from mscc.lint.kinds import KINDS
+
+FORMATS = ("text", "concise", "json", "sarif", "github")
+LEVELS = ("error", "warning", "note")
+
+
+def _render(diagnostics, sources, fmt: str, err: bool = False) -> None:
+    from mscc import reporters
+
+    stream = sys.stderr if err else sys.stdout
+    colour = fmt == "text" and stream.isatty() and "NO_COLOR" not in os.environ
+    out = reporters.REPORTERS[fmt](diagnostics, sources, colour=colour)
+    if out:
+        click.echo(out, nl=False, err=err)
+
+
+def _format(cli_value: str | None, settings) -> str:
+    if cli_value:
+        return cli_value
+    if settings.format:
+        return settings.format
+    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+
+
+def _size(ctx, param, value):
+    if value is None:
+        return None
+    from mscc.settings import parse_memory
+
+    size = parse_memory(value)
+    if size is None:
+        raise click.BadParameter(f"{value!r} is not a size such as 16GiB")
+    return size
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Output format. Default: text, or github when GITHUB_ACTIONS=true.")
+@click.option("--fail-on", "fail_on", type=click.Choice(LEVELS), default=None,
+              help="Exit 1 when a diagnostic is at least this severe. Default: error.")
+@click.option("--strict", is_flag=True, help="Same as --fail-on warning.")
+@click.option("--memory", callback=_size, default=None, metavar="SIZE",
+              help="VM memory for ARC checks of config files, e.g. 16GiB.")
+@click.option("--profile", default=None, metavar="FILE[:NAME]",
+              help="The .msk profile the config files are for: memory, OS version, debug, ZFS.")
+@click.option("--kind", type=click.Choice(sorted(KINDS)),
+              default=None, help="Read every file as this kind instead of guessing from name and content.")
+@click.option("--generated", is_flag=True,
+              help="Only check that committed mscc output (manifest.json bundles) is up to date.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
+              help="Settings file. Default: the nearest .mscc.toml or pyproject.toml with [tool.mscc].")
+def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) -> None:
+    """Lint .msk profiles and configuration files: Linux .config and fragments, FreeBSD,
+    NetBSD and OpenBSD kernel configs, loader.conf, sysctl.conf, modprobe.d/*.conf,
+    ZFS setup scripts, and mscc's own output (manifest.json). Directories are searched."""
+    from pathlib import Path
+
+    from mscc import settings as settings_mod
+    from mscc.diagnostics import Severity
+    from mscc.lint import LintOptions, lint_paths
+
+    settings, problems, settings_source = settings_mod.load(Path(config) if config else None)
+    options = LintOptions(memory=memory, profile=profile, kind=kind, settings=settings,
+                          only=frozenset({"mscc-output"}) if generated else None)
+    result = lint_paths(paths or (".",), options)
+    if settings_source is not None:
+        result.sources.add(settings_source)
+    diagnostics = sorted(problems + result.diagnostics, key=lambda d: (d.span, d.code))
+    fmt = _format(fmt, settings)
+    _render(diagnostics, result.sources, fmt)
+    threshold = (Severity.WARNING if strict else
+                 {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}[fail_on] if fail_on
+                 else settings.fail_on or Severity.ERROR)
+    if diagnostics and fmt == "text":
+        counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
+        parts = [f"{n} {str(s)}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
+        click.echo(f"mscc lint: {', '.join(parts)} in {len(result.files)} file"
+                   f"{'s' if len(result.files) != 1 else ''} checked", err=True)
+    sys.exit(1 if any(d.severity >= threshold for d in diagnostics) else 0)
+
+
+@click.command("fmt")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is not formatted.")
+@click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change.")
+def fmt(paths, check, show_diff) -> None:
+    """Format .msk files in place: canonical layout, comments kept."""
+    import difflib
+
+    from mscc.fmt import format_text
+    from mscc.lint.driver import read_text
+    from mscc.source import SourceCache, SourceFile
+
+    changed = failed = 0
+    for path in _msk_files(paths):
+        text, problems = read_text(path)
+        out = None
+        if text is not None:
+            out, problems = format_text(text, path)
+        if out is None:
+            cache = SourceCache()
+            if text is not None:
+                cache.add(SourceFile(path, text))
+            _render(problems, cache, "text", err=True)
+            failed += 1
+            continue
+        if out == text:
+            continue
+        changed += 1
+        if show_diff:
+            click.echo("".join(difflib.unified_diff(text.splitlines(True), out.splitlines(True),
+                                                    f"{path} (current)", f"{path} (formatted)")), nl=False)
+        elif check:
+            click.echo(f"would reformat {path}", err=True)
+        else:
+            _write(path, out)
+            click.echo(f"reformatted {path}", err=True)
+    sys.exit(1 if failed or (changed and (check or show_diff)) else 0)
+
+
+def _msk_files(paths):
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".msk"))
+        else:
+            yield path
+
+
+def _write(path: str, text: str) -> None:
+    """Replace the file atomically, keeping its permissions."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    mode = os.stat(path).st_mode & 0o7777
+    fd, tmp = tempfile.mkstemp(prefix=".mscc-fmt-", dir=directory)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def check_generated(result, out_dir, fmt: str | None) -> int:
+    """`mscc compile --check`: the exit status, after printing what is stale."""
+    from mscc.cli import emit_diagnostics
+    from mscc.lint.generated import compare
+
+    emit_diagnostics(result.diagnostics, result.sources, fmt)
+    for profile, target in result.failed:
+        click.echo(f"not checked: {profile}/{target} (the source has errors for it)", err=True)
+    if not result.ok and not result.failed:
+        click.echo(f"not checked: {out_dir} (the source has errors)", err=True)
+    differences = compare(out_dir, result.bundles)
+    for d in differences:
+        if d.state == "changed":
+            click.echo(d.diff or f"{d.path}: differs (binary)\n", nl=False)
+        elif d.state == "missing":
+            click.echo(f"missing: {d.path}")
+        else:
+            click.echo(f"not generated any more: {d.path}")
+    if differences:
+        click.echo(f"{len(differences)} generated file{'s are' if len(differences) != 1 else ' is'} stale "
+                   f"under {out_dir}; run the same mscc compile without --check to regenerate", err=True)
+        return 1
+    return 0 if result.ok else 1

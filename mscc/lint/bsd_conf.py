@@ -1,0 +1,159 @@
+"""NetBSD and OpenBSD kernel configuration files: the 4.4BSD config(8) language both kept,
+with their different ways to remove things (NetBSD `no ...`, OpenBSD only `rmoption`).
+
+Names are checked against targets/<os>/names-*.json when it exists. Unknown *options* are
+warnings: both config(8)s pass them through silently as -D flags, which is exactly why a
+typo there goes unnoticed. Unknown devices are errors, as they are for config(8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mscc import codes
+from mscc.diagnostics import Severity
+from mscc.lint import databases
+from mscc.lint.conf_words import base_name, items, split_value, words
+from mscc.lint.context import FileContext
+from mscc.lint.knowledge import knowledge
+
+
+@dataclass(frozen=True)
+class Dialect:
+    os: str
+    title: str
+    options: frozenset      # keywords that add options
+    remove_options: frozenset
+    keywords: frozenset     # every other keyword a line may start with
+    duplicate_option_is_error: bool
+
+
+NETBSD = Dialect(
+    "netbsd", "NetBSD", frozenset({"options"}), frozenset(),
+    frozenset({"include", "cinclude", "ident", "maxusers", "makeoptions", "file-system", "pseudo-device",
+               "config", "select", "machine", "prefix", "ifdef", "ifndef", "elifdef", "elifndef", "else",
+               "endif", "no"}),
+    duplicate_option_is_error=False,
+)
+# OpenBSD's config(8) stops at an option given twice ("already have options 'X'": main.c addoption).
+OPENBSD = Dialect(
+    "openbsd", "OpenBSD", frozenset({"option", "options"}), frozenset({"rmoption", "rmoptions"}),
+    frozenset({"include", "maxusers", "makeoption", "makeoptions", "pseudo-device", "config", "machine"}),
+    duplicate_option_is_error=True,
+)
+DIALECTS = {"netbsd-kernel": NETBSD, "openbsd-kernel": OPENBSD}
+
+
+def check(ctx: FileContext) -> None:
+    dialect = DIALECTS[ctx.kind]
+    names = _names(ctx, dialect)
+    debug = set(knowledge()[dialect.os]["debug_options"])
+    selected: dict[str, int] = {}
+    for line in ctx.code_lines():
+        tokens = words(line.code)
+        keyword, column = tokens[0]
+        keyword_span = ctx.span(line.number, column, column + len(keyword))
+        if keyword in dialect.options:
+            for item, col in items(tokens[1:]):
+                name, _ = split_value(item)
+                span = ctx.span(line.number, col, col + len(name))
+                _add_option(ctx, dialect, names, debug, selected, name, span, line.number)
+        elif keyword in dialect.remove_options or keyword == "no" and dialect is NETBSD:
+            _remove(ctx, dialect, names, selected, tokens, line.number)
+        elif keyword == "pseudo-device" and len(tokens) > 1:
+            name, col = tokens[1]
+            if names is not None and not names.knows_device(name):
+                _unknown_device(ctx, names, name, ctx.span(line.number, col, col + len(name)), "pseudo-device")
+        elif len(tokens) >= 3 and tokens[1][0] == "at":
+            name, col = tokens[0]
+            if names is not None and not names.knows_device(base_name(name)):
+                _unknown_device(ctx, names, base_name(name), ctx.span(line.number, col, col + len(base_name(name))),
+                                "device")
+        elif keyword in dialect.keywords:
+            if keyword == "file-system" and names is not None and names.file_systems:
+                for item, col in items(tokens[1:]):
+                    if item not in names.file_systems:
+                        _unknown(ctx, codes.CONFIG_UNKNOWN_OPTION, names, item, ctx.span(line.number, col, col + len(item)),
+                                 "file system", names.file_systems, None)
+        else:
+            ctx.report(codes.CONFIG_BAD_LINE, keyword_span, f"{dialect.title} config(8) does not read '{keyword}'",
+                       _directive_hint(dialect, keyword))
+
+
+def _names(ctx: FileContext, dialect: Dialect):
+    version = ctx.intent.version if ctx.intent.os == dialect.os else None
+    names = databases.bsd_names(dialect.os, version)
+    if names is None:
+        have = ", ".join(databases.bsd_versions(dialect.os)) or "none"
+        ctx.report(codes.CONFIG_UNCHECKED, ctx.span(1, 1),
+                   f"no {dialect.title} name database; option and device names were not checked",
+                   f"mscc has {dialect.title} name databases for: {have}")
+    return names
+
+
+def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> None:
+    if name in selected:
+        ctx.report(codes.CONFIG_DUPLICATE, span, f"option {name} is already selected on line {selected[name]}",
+                   "remove one of the two lines" + (": OpenBSD's config(8) stops at a repeated option"
+                                                    if dialect.duplicate_option_is_error else ""),
+                   Severity.ERROR if dialect.duplicate_option_is_error else None)
+    selected[name] = number
+    if names is not None and name not in names.options:
+        _unknown(ctx, codes.CONFIG_UNKNOWN_OPTION, names, name, span, "option", names.options, Severity.WARNING,
+                 f"{dialect.title}'s config(8) passes it on silently as -D{name}")
+    if name in debug and ctx.intent.production:
+        ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option, in a kernel meant for production",
+                   "remove it for a production kernel")
+
+
+def _remove(ctx, dialect, names, selected, tokens, number) -> None:
+    if dialect is NETBSD:
+        # `no options X`, `no pseudo-device X`, `no file-system X`, `no makeoptions X`, `no DEV [at P]`
+        what = tokens[1][0] if len(tokens) > 1 else ""
+        rest = tokens[2:] if what in ("options", "pseudo-device", "file-system", "makeoptions", "select",
+                                      "config", "ident") else tokens[1:]
+        if what == "options":
+            for item, col in items(rest):
+                span = ctx.span(number, col, col + len(item))
+                if item in selected:
+                    ctx.report(codes.CONFIG_CONTRADICTION, span,
+                               f"no options {item} undoes line {selected.pop(item)} of this file",
+                               "keep the line you mean and remove the other")
+        elif what not in ("pseudo-device", "file-system", "makeoptions", "select", "config", "ident") and rest:
+            name, col = rest[0]
+            if names is not None and not names.knows_device(base_name(name)):
+                _unknown_device(ctx, names, base_name(name), ctx.span(number, col, col + len(base_name(name))),
+                                "device", Severity.WARNING)
+        return
+    for item, col in items(tokens[1:]):  # OpenBSD rmoption
+        selected.pop(item, None)
+
+
+def _unknown(ctx, code, names, name, span, what, pool, severity, why=None) -> None:
+    from mscc.suggest import did_you_mean
+
+    hint = did_you_mean(name, pool) or why
+    if why and hint != why:
+        hint = f"{hint} ({why})"
+    ctx.report(code, span, f"{_title(names)} declares no {what} {name}", hint, severity)
+
+
+def _unknown_device(ctx, names, name, span, what, severity=None) -> None:
+    _unknown(ctx, codes.CONFIG_UNKNOWN_DEVICE, names, name, span, what,
+             names.devices | names.pseudo_devices, severity, "config(8) stops with an unknown device")
+
+
+def _title(names) -> str:
+    return {"netbsd": "NetBSD", "openbsd": "OpenBSD"}.get(names.os, names.os) + f" {names.version}"
+
+
+def _directive_hint(dialect: Dialect, keyword: str) -> str:
+    if dialect is OPENBSD and keyword in ("no", "nodevice", "nooptions", "nooption", "rmdevice"):
+        return ("OpenBSD has no device-removal keyword: remove options with `rmoption NAME`; for devices "
+                "write a complete config instead of including GENERIC (an included device can only be disabled)")
+    if dialect is NETBSD and keyword in ("nooptions", "nooption", "nodevice", "rmoption"):
+        return "NetBSD writes `no options NAME` and `no DEVICE at PARENT`"
+    if keyword in ("device", "devices"):
+        return f"{dialect.title} attaches devices as `NAME* at PARENT?`, or `pseudo-device NAME`"
+    from mscc.suggest import did_you_mean
+    return did_you_mean(keyword, dialect.keywords | dialect.options | dialect.remove_options) or \
+        "a device attachment reads `NAME* at PARENT?`"

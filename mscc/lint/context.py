@@ -1,0 +1,94 @@
+"""What a checker sees: one file's text, what is known about the VM it is for, and a way
+to report located diagnostics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from mscc.diagnostics import Code, Diagnostic, Severity, diag
+from mscc.source import SourceCache, Span
+
+
+@dataclass(frozen=True)
+class Intent:
+    """Facts about the VM a configuration file is for: from `--profile`, `--memory` or the
+    settings. None means unknown, and checks that need a fact skip quietly without it."""
+
+    memory: int | None = None      # VM memory in bytes, for ARC bounds
+    os: str | None = None          # alpine | freebsd | netbsd | openbsd
+    version: str | None = None     # the OS version the profile asks for
+    debug: str | None = None       # off | on | full; None: unknown, read as production
+    zfs: bool | None = None        # whether the VM uses ZFS
+    memory_from: str = ""          # how the memory was learnt, for messages
+
+    @property
+    def production(self) -> bool:
+        return self.debug in (None, "off")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line with its comment removed. `start` is the 0-based column of the first code
+    character; columns in diagnostics are 1-based."""
+
+    number: int
+    text: str
+    code: str
+    start: int
+
+
+def comment_start(text: str, quotes: str = '"') -> int:
+    """Index of the first `#` outside quotes, or -1."""
+    quote = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in quotes:
+            quote = ch
+        elif ch == "#":
+            return i
+        i += 1
+    return -1
+
+
+@dataclass
+class FileContext:
+    path: str                       # as displayed
+    text: str
+    kind: str
+    intent: Intent
+    sources: SourceCache
+    diagnostics: list = field(default_factory=list)
+
+    @cached_property
+    def raw_lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def code_lines(self, quotes: str = '"') -> list[Line]:
+        """Lines with code after `#` comments are stripped; blank lines are skipped."""
+        out = []
+        for number, raw in enumerate(self.raw_lines, start=1):
+            cut = comment_start(raw, quotes)
+            code = (raw if cut < 0 else raw[:cut]).rstrip()
+            if code.strip():
+                out.append(Line(number, raw, code, len(code) - len(code.lstrip())))
+        return out
+
+    def span(self, line: int, column: int, end_column: int | None = None) -> Span:
+        """1-based columns; the end defaults to the end of the line."""
+        if end_column is None:
+            text = self.raw_lines[line - 1] if 0 < line <= len(self.raw_lines) else ""
+            end_column = max(len(text.rstrip()) + 1, column + 1)
+        return Span(self.path, line, column, line, end_column)
+
+    def report(self, code: Code, span: Span, message: str, hint: str | None = None,
+               severity: Severity | None = None) -> Diagnostic:
+        d = diag(code, span, message, hint, severity)
+        self.diagnostics.append(d)
+        return d

@@ -1,0 +1,236 @@
+"""Lint paths: find the files, pick each one's checker, then apply inline ignores and the
+settings (enable/disable, severity). Returns values; the CLI renders them."""
+
+from __future__ import annotations
+
+import importlib
+import os
+from dataclasses import dataclass, field, replace
+
+from mscc import codes
+from mscc.diagnostics import Diagnostic, diag
+from mscc.lint import kinds, suppress
+from mscc.lint.context import FileContext, Intent
+from mscc.settings import Settings
+from mscc.source import SourceCache, SourceFile, Span
+
+MAX_BYTES = 8 << 20  # a full Linux .config is ~250 KiB; anything this large is not a config
+_SKIP_DIRS = {"node_modules", "__pycache__", "venv", ".venv"}
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    memory: int | None = None        # --memory, in bytes
+    profile: str | None = None       # --profile FILE[:NAME]: the VM the config files are for
+    kind: str | None = None          # --kind: force one file kind
+    settings: Settings = field(default_factory=Settings)
+    only: frozenset | None = None    # lint only files of these kinds; skip the rest silently
+
+
+@dataclass
+class LintResult:
+    sources: SourceCache
+    diagnostics: list = field(default_factory=list)
+    files: list = field(default_factory=list)    # (path, kind) of every file checked
+
+
+def lint_paths(paths, options: LintOptions = LintOptions()) -> LintResult:
+    result = LintResult(SourceCache())
+    _BUNDLES.clear()  # profiles of generated bundles are read afresh by every run
+    intent, problems = _intent(options, result.sources)
+    raw: list[Diagnostic] = list(problems)
+    judged: set[str] = set()
+    for outcome in _run(list(_expand(paths, options.settings)), options, intent):
+        raw.extend(outcome.diagnostics)
+        for source in outcome.sources:
+            result.sources.add(source)
+        if outcome.kind is not None:
+            judged.add(outcome.path)
+            result.files.append((outcome.path, outcome.kind))
+    result.diagnostics = finish(raw, result.sources, judged, options.settings)
+    return result
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What linting one file produced; plain values, so that a worker process can return it."""
+
+    path: str
+    kind: str | None
+    diagnostics: tuple
+    sources: tuple      # the file itself, and every file a diagnostic points into
+
+
+def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -> _Outcome | None:
+    if options.only is not None and kinds.ruled_out(path, options.only):
+        return None  # decided by name, without reading the file
+    text, read_problems = read_text(path)
+    if read_problems:
+        return _Outcome(path, None, tuple(read_problems), ())
+    kind = options.kind or kinds.detect(path, text)
+    if options.only is not None and kind not in options.only:
+        return None
+    if kind is None:
+        if not explicit:
+            return None
+        return _Outcome(path, None, (diag(codes.UNKNOWN_FILE_KIND, Span.point(path),
+                                          "not a file kind mscc lint recognises",
+                                          "pass --kind (" + ", ".join(sorted(kinds.KINDS)) + ")"),), ())
+    if options.profile is None and kind not in ("msk", "mscc-output"):
+        intent = _bundle_intent(path, intent) or intent
+    sources = SourceCache()
+    sources.add(SourceFile(path, text))
+    ctx = FileContext(path, text, kind, intent, sources)
+    importlib.import_module(kinds.KINDS[kind]).check(ctx)
+    wanted = {path} | {d.span.file for d in ctx.diagnostics}
+    return _Outcome(path, kind, tuple(ctx.diagnostics), tuple(s for p in sorted(wanted) if (s := sources.get(p))))
+
+
+# Many files are shared out to one worker per CPU. The workers are forked after the first
+# file is linted here, so they start with every module imported and every database read.
+PARALLEL_FROM = 48
+
+
+def _run(files: list[tuple[str, bool]], options: LintOptions, intent: Intent):
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < PARALLEL_FROM or workers < 2 or not _can_fork():
+        for path, explicit in files:
+            outcome = _lint_one(path, explicit, options, intent)
+            if outcome is not None:
+                yield outcome
+        return
+    first = _lint_one(*files[0], options, intent)
+    if first is not None:
+        yield first
+    import multiprocessing
+
+    global _WORK
+    _WORK = (options, intent)
+    chunks = [files[1 + i::workers] for i in range(workers)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for outcomes in pool.map(_lint_chunk, chunks):
+            yield from outcomes
+
+
+_WORK: tuple | None = None  # (options, intent) for forked workers, which inherit it
+
+
+def _lint_chunk(chunk: list[tuple[str, bool]]) -> list[_Outcome]:
+    options, intent = _WORK
+    return [o for path, explicit in chunk if (o := _lint_one(path, explicit, options, intent)) is not None]
+
+
+def _can_fork() -> bool:
+    # fork is the cheap way to start workers that already hold the parser and the databases;
+    # it is only safe enough on Linux (macOS frameworks are not fork-safe).
+    import sys
+
+    return sys.platform.startswith("linux")
+
+
+def finish(raw: list[Diagnostic], sources: SourceCache, judged: set[str], settings: Settings) -> list[Diagnostic]:
+    """Deduplicate, apply inline ignores, then the settings; sorted by place."""
+    unique = list({(d.span, d.code, d.message, d.target, d.profile): d for d in raw}.values())
+    kept = suppress.apply(unique, sources, judged)
+    out = []
+    for d in kept:
+        if not settings.enabled(d.code):
+            continue
+        severity = settings.severity_of(d.code, d.severity)
+        out.append(d if severity is d.severity else replace(d, severity=severity))
+    return sorted(out, key=lambda d: (d.span, d.code, d.target or "", d.profile or ""))
+
+
+def _expand(paths, settings: Settings):
+    """(path, explicit) for every file to consider; directories are walked for candidates."""
+    seen = set()
+    for path in paths:
+        if os.path.isdir(path):
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+                for name in sorted(files):
+                    full = os.path.normpath(os.path.join(root, name))
+                    if kinds.worth_reading(full) and full not in seen and not settings.excluded(full):
+                        seen.add(full)
+                        yield full, False
+        elif path not in seen and not settings.excluded(path):
+            seen.add(path)
+            yield path, True
+
+
+def read_text(path: str) -> tuple[str | None, list[Diagnostic]]:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        return None, [diag(codes.UNREADABLE, Span.point(path), "no such file")]
+    except OSError as err:
+        return None, [diag(codes.UNREADABLE, Span.point(path), f"cannot read: {err.strerror or err}")]
+    if len(data) > MAX_BYTES:
+        return None, [diag(codes.TOO_LARGE, Span.point(path), f"file is larger than {MAX_BYTES} bytes")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[: err.start]
+        line = before.count(b"\n") + 1
+        column = err.start - (before.rfind(b"\n") + 1) + 1
+        return None, [diag(codes.NOT_UTF8, Span(path, line, column, line, column + 1),
+                           f"byte 0x{data[err.start]:02x} is not valid UTF-8", "save the file as UTF-8 text")]
+    return text, []
+
+
+def _intent(options: LintOptions, sources: SourceCache) -> tuple[Intent, list[Diagnostic]]:
+    memory = options.memory or options.settings.memory
+    memory_from = "--memory" if options.memory else ("the settings" if memory else "")
+    if not options.profile:
+        return Intent(memory=memory, memory_from=memory_from), []
+    from mscc.compiler import analyse
+
+    path, _, name = options.profile.partition(":") if not os.path.exists(options.profile) else (options.profile, "", "")
+    program, profiles, problems = analyse(path)
+    for module in program.modules:
+        source = program.sources.get(module.path)
+        if source is not None:
+            sources.add(source)
+    chosen = next((p for p in profiles if not name or p.name == name), None)
+    if chosen is None:
+        if name and profiles:
+            from mscc.suggest import did_you_mean
+            problems.append(diag(codes.UNKNOWN_PROFILE, Span.point(path), f"no profile '{name}' in {path}",
+                                 did_you_mean(name, [p.name for p in profiles])))
+        return Intent(memory=memory, memory_from=memory_from), problems
+    return _from_profile(chosen, memory, memory_from), problems
+
+
+def _from_profile(profile, memory: int | None, memory_from: str, target: str | None = None,
+                  version: str | None = None) -> Intent:
+    return Intent(
+        memory=memory or profile.get("vm.memory"),
+        os=target or profile.get("vm.os"), version=version or profile.get("vm.version"),
+        debug=profile.get("kernel.debug"), zfs=profile.zfs_wanted,
+        memory_from=memory_from or f"vm.memory of profile {profile.name}",
+    )
+
+
+_BUNDLES: dict = {}  # (manifest, memory) -> Intent, for one run
+
+
+def _bundle_intent(path: str, base: Intent) -> Intent | None:
+    """For a file of mscc's own output: the intent of the profile and target it was generated
+    for, read from the bundle's manifest.json (so a debug profile's fragment is not called a
+    production kernel, and ARC bounds use that profile's memory)."""
+    from mscc.lint.generated import bundle_of
+
+    found = bundle_of(path)
+    if found is None:
+        return None
+    manifest, meta = found
+    key = (manifest, base.memory)
+    if key not in _BUNDLES:
+        from mscc.compiler import analyse
+
+        _, profiles, _ = analyse(meta["source"])
+        chosen = next((p for p in profiles if p.name == meta.get("profile")), None)
+        _BUNDLES[key] = None if chosen is None else _from_profile(
+            chosen, base.memory, base.memory_from, meta.get("target"), meta.get("version"))
+    return _BUNDLES[key]

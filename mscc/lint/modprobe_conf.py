@@ -1,0 +1,69 @@
+"""Linux `/etc/modprobe.d/*.conf`: `options zfs zfs_arc_max=...` and friends (modprobe.d(5)).
+The zfs and spl parameters are checked against the OpenZFS parameter database."""
+
+from __future__ import annotations
+
+import re
+
+from mscc import codes
+from mscc.lint.context import FileContext, Line
+from mscc.lint.repeats import Repeats
+from mscc.lint.zfs_params import ZfsChecker
+
+COMMANDS = {"options", "install", "remove", "blacklist", "alias", "softdep", "weakdep"}
+_ZFS_MODULES = {"zfs", "spl"}
+
+
+def check(ctx: FileContext) -> None:
+    zfs = ZfsChecker(ctx, suffixes=False)
+    repeats = Repeats(ctx)
+    for line in _logical(ctx):
+        words = [(m.group(0), m.start()) for m in re.finditer(r"\S+", line.code)]
+        command = words[0][0]
+        if command not in COMMANDS:
+            ctx.report(codes.CONFIG_BAD_LINE, ctx.span(line.number, line.start + 1, line.start + 1 + len(command)),
+                       f"modprobe does not know the command '{command}'", "commands: " + ", ".join(sorted(COMMANDS)))
+            continue
+        if command != "options":
+            continue
+        if len(words) < 2:
+            ctx.report(codes.CONFIG_BAD_LINE, ctx.span(line.number, line.start + 1), "options needs a module name")
+            continue
+        module = words[1][0].replace("-", "_")
+        for word, column in words[2:]:
+            name, eq, value = word.partition("=")
+            name_span = ctx.span(line.number, column + 1, column + 1 + len(name))
+            value_span = ctx.span(line.number, column + 2 + len(name), column + 1 + len(word))
+            repeats.add(f"{module}.{name}", value, name_span, f"{module} {name}")
+            if module not in _ZFS_MODULES or zfs.unchecked(name_span):
+                continue
+            tunable, _ = zfs.lookup(name, "linux")
+            if tunable is None:
+                zfs.unknown(name, name_span, "linux", module)
+                continue
+            if tunable.linux_module and tunable.linux_module != module:
+                ctx.report(codes.CONFIG_UNKNOWN_TUNABLE, name_span,
+                           f"{name} is a parameter of module {tunable.linux_module}, not {module}",
+                           f"write it on an `options {tunable.linux_module}` line")
+                continue
+            if eq:
+                zfs.value(tunable, name, value, value_span)
+    zfs.finish()
+
+
+def _logical(ctx: FileContext):
+    """Lines with `\\` continuations joined; the line number is where the command starts.
+    Columns on continued lines are approximate (they count from the first line)."""
+    pending: Line | None = None
+    for line in ctx.code_lines(""):
+        code = line.code
+        if pending is not None:
+            code = pending.code + " " + code.strip()
+            line = Line(pending.number, pending.text, code, pending.start)
+        if code.endswith("\\"):
+            pending = Line(line.number, line.text, code[:-1].rstrip(), line.start)
+            continue
+        pending = None
+        yield line
+    if pending is not None:
+        yield pending
