@@ -35,6 +35,19 @@ def load(path: str | os.PathLike, text: str | None = None) -> Program:
     return program
 
 
+# Parses by (display name, text): linting a thousand profiles that all include one common
+# file parses it once per process, not a thousand times. Keyed on the text itself, not on
+# mtimes, so an edit between two compiles can never return a stale tree.
+_PARSED: dict[tuple[str, str], tuple] = {}
+
+
+def _parse_cached(text: str, display: str):
+    key = (display, text)
+    if key not in _PARSED:
+        _PARSED[key] = parse_text(text, display)
+    return _PARSED[key]
+
+
 def _load(program: Program, real: Path, display: str, text: str | None, stack: list, seen: set,
           via: Span | None = None) -> None:
     if text is None:
@@ -42,9 +55,9 @@ def _load(program: Program, real: Path, display: str, text: str | None, stack: l
         if problems:
             program.diagnostics.extend(_relocate(problems, via))
             return
+    module, parse_problems = _parse_cached(text, display)
     program.sources.add(SourceFile(display, text))
-    module, problems = parse_text(text, display)
-    program.diagnostics.extend(problems)
+    program.diagnostics.extend(parse_problems)
     if module is None:
         return
     seen.add(real)
