@@ -12,6 +12,7 @@ from mscc.diagnostics import Diagnostic, diag
 from mscc.lint import kinds, suppress
 from mscc.lint.context import FileContext, Intent
 from mscc.settings import Settings
+from mscc.reading import read_source
 from mscc.source import SourceCache, SourceFile, Span
 
 MAX_BYTES = 8 << 20  # a full Linux .config is ~250 KiB; anything this large is not a config
@@ -159,24 +160,7 @@ def _expand(paths, settings: Settings):
 
 
 def read_text(path: str) -> tuple[str | None, list[Diagnostic]]:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        return None, [diag(codes.UNREADABLE, Span.point(path), "no such file")]
-    except OSError as err:
-        return None, [diag(codes.UNREADABLE, Span.point(path), f"cannot read: {err.strerror or err}")]
-    if len(data) > MAX_BYTES:
-        return None, [diag(codes.TOO_LARGE, Span.point(path), f"file is larger than {MAX_BYTES} bytes")]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        before = data[: err.start]
-        line = before.count(b"\n") + 1
-        column = err.start - (before.rfind(b"\n") + 1) + 1
-        return None, [diag(codes.NOT_UTF8, Span(path, line, column, line, column + 1),
-                           f"byte 0x{data[err.start]:02x} is not valid UTF-8", "save the file as UTF-8 text")]
-    return text, []
+    return read_source(path, path, MAX_BYTES, what="a text file")
 
 
 def _intent(options: LintOptions, sources: SourceCache) -> tuple[Intent, list[Diagnostic]]:

@@ -7,7 +7,6 @@ import hashlib
 import os
 import tempfile
 from functools import cache
-from pathlib import Path
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -16,10 +15,10 @@ from mscc import codes
 from mscc.diagnostics import Diagnostic, diag
 from mscc.parse import ast
 from mscc.paths import grammar_dir
+from mscc.reading import MAX_BYTES
 from mscc.source import Span
 from mscc.units import parse_size
 
-MAX_BYTES = 1 << 20  # a profile is a page of text; a megabyte is already absurd
 MAX_DEPTH = 32
 
 # How the grammar's terminal names read in a message.
@@ -237,34 +236,3 @@ def _parse_with_builder(text: str, path: str):
         if isinstance(err.orig_exc, _Limit):
             raise err.orig_exc from None
         raise
-
-
-def read_source(path: Path, display: str) -> tuple[str | None, list[Diagnostic]]:
-    """Read and decode a file, turning every failure into a diagnostic."""
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except IsADirectoryError:
-        return None, [diag(codes.UNREADABLE, Span.point(display), "is a directory, not a .msk file")]
-    except FileNotFoundError:
-        return None, [diag(codes.UNREADABLE, Span.point(display), "no such file")]
-    except OSError as err:
-        return None, [diag(codes.UNREADABLE, Span.point(display), f"cannot read: {err.strerror or err}")]
-    if len(data) > MAX_BYTES:
-        return None, [diag(codes.TOO_LARGE, Span.point(display), f"file is larger than {MAX_BYTES} bytes")]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        before = data[: err.start]
-        line = before.count(b"\n") + 1
-        column = err.start - (before.rfind(b"\n") + 1) + 1
-        return None, [diag(codes.NOT_UTF8, Span(display, line, column, line, column + 1),
-                           f"byte 0x{data[err.start]:02x} is not valid UTF-8",
-                           "save the file as UTF-8 text")]
-    if "\x00" in text:
-        offset = text.index("\x00")
-        line = text.count("\n", 0, offset) + 1
-        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        return None, [diag(codes.NOT_UTF8, Span(display, line, column, line, column + 1),
-                           "NUL byte: this looks like a binary file, not .msk text")]
-    return text, []

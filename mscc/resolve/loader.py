@@ -9,7 +9,8 @@ from pathlib import Path
 from mscc import codes
 from mscc.diagnostics import Diagnostic, diag
 from mscc.parse import ast
-from mscc.parse.parser import parse_text, read_source
+from mscc.parse.parser import parse_text
+from mscc.reading import read_source
 from mscc.source import SourceCache, SourceFile, Span
 
 

@@ -1,0 +1,44 @@
+"""Reading a text file for mscc: every failure (missing, too large, not UTF-8, binary)
+becomes a located diagnostic. Kept free of Lark so linting config files never imports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mscc import codes
+from mscc.diagnostics import Diagnostic, diag
+from mscc.source import Span
+
+MAX_BYTES = 1 << 20  # a profile is a page of text; a megabyte is already absurd
+
+
+def read_source(path: Path | str, display: str, max_bytes: int = MAX_BYTES,
+                what: str = "a .msk file") -> tuple[str | None, list[Diagnostic]]:
+    """Read and decode a file, turning every failure into a diagnostic."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except IsADirectoryError:
+        return None, [diag(codes.UNREADABLE, Span.point(display), f"is a directory, not {what}")]
+    except FileNotFoundError:
+        return None, [diag(codes.UNREADABLE, Span.point(display), "no such file")]
+    except OSError as err:
+        return None, [diag(codes.UNREADABLE, Span.point(display), f"cannot read: {err.strerror or err}")]
+    if len(data) > max_bytes:
+        return None, [diag(codes.TOO_LARGE, Span.point(display), f"file is larger than {max_bytes} bytes")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[: err.start]
+        line = before.count(b"\n") + 1
+        column = err.start - (before.rfind(b"\n") + 1) + 1
+        return None, [diag(codes.NOT_UTF8, Span(display, line, column, line, column + 1),
+                           f"byte 0x{data[err.start]:02x} is not valid UTF-8",
+                           "save the file as UTF-8 text")]
+    if "\x00" in text:
+        offset = text.index("\x00")
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        return None, [diag(codes.NOT_UTF8, Span(display, line, column, line, column + 1),
+                           f"NUL byte: this looks like a binary file, not {what}")]
+    return text, []
