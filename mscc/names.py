@@ -9,7 +9,9 @@ from mscc.targets import load_json, target
 
 
 @dataclass(frozen=True)
-class FreeBSDNames:
+class _ExtractedNames:
+    """A names-*.json produced by an extractor in scripts/: options and devices by name."""
+
     data: dict
 
     @property
@@ -21,11 +23,17 @@ class FreeBSDNames:
         return self.data["devices"]
 
     def has_option(self, name: str) -> bool:
-        # config(8) also accepts DEV_* options (set by `device`) and compat aliases.
-        return name in self.options or name in self.data.get("options_compat", {}) or name.startswith("DEV_")
+        return name in self.options
 
     def has_device(self, name: str) -> bool:
         return name in self.devices
+
+
+@dataclass(frozen=True)
+class FreeBSDNames(_ExtractedNames):
+    def has_option(self, name: str) -> bool:
+        # config(8) also accepts DEV_* options (set by `device`) and compat aliases.
+        return super().has_option(name) or name in self.data.get("options_compat", {}) or name.startswith("DEV_")
 
     def effective_options(self, config: str) -> dict:
         return self.data["effective"][config]["options"]
@@ -47,33 +55,18 @@ def base_name(word: str) -> str:
 
 
 @dataclass(frozen=True)
-class OpenBSDNames:
+class OpenBSDNames(_ExtractedNames):
     """names-7.json: what OpenBSD's config(8) knows for arm64, and GENERIC's evaluated content."""
 
-    data: dict
-    file: str
+    file: str = ""
 
     @property
     def release(self) -> str:
         return self.data["release"]
 
     @property
-    def options(self) -> dict:
-        return self.data["options"]
-
-    @property
-    def devices(self) -> dict:
-        return self.data["devices"]
-
-    @property
     def pseudo_devices(self) -> dict:
         return self.data["pseudo_devices"]
-
-    def has_option(self, name: str) -> bool:
-        return name in self.options
-
-    def has_device(self, name: str) -> bool:
-        return name in self.devices
 
     def has_pseudo(self, name: str) -> bool:
         return name in self.pseudo_devices
