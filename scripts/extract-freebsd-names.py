@@ -33,13 +33,11 @@ Python 3.11, standard library only.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import posixpath
-import re
-import subprocess
-import sys
 from typing import Any
+
+from srcread import Source, sha256, write_json
 
 GENERATED_BY = "scripts/extract-freebsd-names.py"
 SCHEMA_VERSION = 1
@@ -61,42 +59,6 @@ CONFIG_DIRECTIVES = {
     "device", "devices", "nodevice", "nodevices",
     "makeoption", "makeoptions", "nomakeoption", "nomakeoptions",
 }
-
-
-class Source:
-    """Reads files at one revision of a git repository."""
-
-    def __init__(self, git_dir: str, rev: str) -> None:
-        self.git_dir = git_dir
-        self.rev = rev
-        self.commit = self._git("rev-parse", "--verify", rev + "^{commit}").strip()
-        self._cache: dict[str, str | None] = {}
-
-    def _git(self, *args: str, check: bool = True) -> str:
-        proc = subprocess.run(
-            ["git", "--git-dir", self.git_dir, *args],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
-        )
-        if check and proc.returncode != 0:
-            raise SystemExit(
-                f"git {' '.join(args)} failed: {proc.stderr.decode(errors='replace').strip()}"
-            )
-        return proc.stdout.decode("utf-8", errors="replace") if proc.returncode == 0 else ""
-
-    def read(self, path: str) -> str | None:
-        if path not in self._cache:
-            proc = subprocess.run(
-                ["git", "--git-dir", self.git_dir, "show", f"{self.commit}:{path}"],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False,
-            )
-            self._cache[path] = (
-                proc.stdout.decode("utf-8", errors="replace") if proc.returncode == 0 else None
-            )
-        return self._cache[path]
-
-    def last_change(self, path: str) -> str | None:
-        out = self._git("log", "-1", "--format=%H", self.commit, "--", path, check=False).strip()
-        return out or None
 
 
 # --------------------------------------------------------------------------
@@ -428,10 +390,6 @@ def config_record(paths: list[str], conf_dir: str, src: Source) -> dict[str, Any
 # --------------------------------------------------------------------------
 
 
-def sha256(text: str | None) -> str | None:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None
-
-
 def build(args: argparse.Namespace) -> dict[str, Any]:
     src = Source(args.git_dir, args.rev)
     arch = args.arch
@@ -587,13 +545,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip `git log` per input (faster on huge repos)")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
-    data = build(args)
-    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    write_json(build(args), args.output)
     return 0
 
 

@@ -49,8 +49,9 @@ import json
 import os
 import posixpath
 import re
-import sys
 from typing import Any
+
+from srcread import write_json
 
 _here = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location(
@@ -624,13 +625,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="skip `git log` per input (faster on huge repos)")
     ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
-    data = build(args)
-    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    write_json(build(args), args.output)
     return 0
 
 
