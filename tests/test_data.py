@@ -52,10 +52,9 @@ def test_freebsd_names_validate(path):
     assert load(path)["inputs"], "every name database records its inputs"
 
 
-@pytest.mark.parametrize("path", sorted(T.glob("*bsd/names-*.json")), ids=lambda p: p.parent.name + "/" + p.name)
+@pytest.mark.parametrize("path", sorted([*T.glob("netbsd/names-*.json"), *T.glob("openbsd/names-*.json")]),
+                         ids=lambda p: p.parent.name + "/" + p.name)
 def test_bsd_names_validate(path):
-    if path.parent.name == "freebsd":
-        pytest.skip("own schema")
     validate(path, T / "bsd-names.schema.json")
 
 
