@@ -9,7 +9,6 @@ from pathlib import Path
 from mscc import __version__, codes
 from mscc.check import engine
 from mscc.diagnostics import Diagnostic, Severity, diag, has_errors
-from mscc.emit.artifacts import Bundle, manifest
 from mscc.resolve.loader import load
 from mscc.resolve.resolver import resolve
 from mscc.source import SourceCache
@@ -83,6 +82,8 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
         result.failed.append((profile.name, name))
         return
     if emit:
+        from mscc.emit.artifacts import Bundle, manifest  # not needed by lint, which never emits
+
         artifacts, decisions = module.emit(ctx)
         from mscc.emit.common import report
         artifacts.append(report(ctx, decisions, problems))

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 
 
 def did_you_mean(word: str, choices, n: int = 3) -> str | None:
+    import difflib  # only needed when something is misspelt
+
     matches = difflib.get_close_matches(word, list(choices), n=n, cutoff=0.6)
     if not matches:
         lowered = {c.lower(): c for c in choices}

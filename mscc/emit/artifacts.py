@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +59,9 @@ def write_bundles(out_dir: Path, bundles: list[Bundle]) -> None:
     """Write every bundle or none: each is written into a staging directory first and then
     moved over its destination by rename; if any step fails, what was moved is moved back,
     so no half-written output directory is left behind."""
+    import shutil
+    import tempfile
+
     created = _make_dirs(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=".mscc-staging-", dir=out_dir))
     moved: list[tuple[Path, Path | None]] = []

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from functools import cache
 
 from lark import Lark, Token, Transformer
@@ -39,6 +38,8 @@ class _Limit(Exception):
 def _cache_file(grammar: str) -> str | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    import tempfile  # only for the fallback; tempfile costs start-up time on every run
+
     for directory in (os.path.join(base, "mscc"), tempfile.gettempdir()):
         try:
             os.makedirs(directory, exist_ok=True)
