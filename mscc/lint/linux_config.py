@@ -9,9 +9,11 @@ from __future__ import annotations
 import re
 
 from mscc import codes
+from mscc.diagnostics import registry
 from mscc.lint import databases
 from mscc.lint.context import FileContext
 from mscc.lint.knowledge import knowledge
+from mscc.targets import load_json
 
 _HEADER = re.compile(r"^# Linux/\S+ (\d+\.\d+)(\.\d+)?\S* Kernel Configuration", re.M)
 _VALID = {
@@ -24,6 +26,8 @@ def check(ctx: FileContext) -> None:
     from mscc.linux.kconfig import Assignment, BadLine, parse_config_lines
 
     db = _database(ctx)
+    # The table the alpine emitter checks raw lines with, so the two can never disagree.
+    forbidden = load_json("alpine/target.json")["kconfig"]["forbidden"]
     known = knowledge()["linux"]
     debug = known["debug_symbols"]
     lock = set(known["lock_debugging"])
@@ -40,6 +44,10 @@ def check(ctx: FileContext) -> None:
         _repeat(ctx, a, seen.get(a.symbol), name_span)
         seen[a.symbol] = a
         if db is not None and not _known(ctx, db, a, name_span):
+            continue
+        forbid = forbidden.get(a.symbol)
+        if forbid and a.value == forbid["value"]:
+            ctx.report(registry()[forbid["code"]], name_span, f"CONFIG_{a.symbol}={a.value}: {forbid['why']}")
             continue
         on = a.value in ("y", "m")
         if on and a.symbol in lock and ctx.intent.zfs is not False:

@@ -225,3 +225,13 @@ def test_zfs_script(tmp_path):
     ]))
     assert where(r, "MS710") == [(2, 65), (3, 25)]
     assert where(r, "MS711") == [(5, 15)]
+
+
+def test_linux_64k_pages_are_refused_from_the_alpine_table(tmp_path):
+    """The linter reads the same `forbidden` table the alpine emitter checks raw lines with."""
+    from mscc.lint import LintOptions, lint_paths
+
+    frag = tmp_path / "x.fragment.config"
+    frag.write_text("CONFIG_ARM64_64K_PAGES=y\n")
+    result = lint_paths([str(frag)], LintOptions())
+    assert "MS301" in {d.code for d in result.diagnostics}
