@@ -88,12 +88,32 @@ def test_freebsd_names_and_lines(tmp_path):
     assert ("MS702", 3, 9, Severity.ERROR) in found
     assert ("MS702", 4, 11, Severity.WARNING) in found      # nooptions of an unknown name: only a typo
     assert ("MS703", 5, 9, Severity.ERROR) in found
-    assert ("MS713", 6, 9, Severity.WARNING) in found       # options-compat alias
+    assert ("MS702", 6, 9, Severity.ERROR) in found         # no options-compat in 14.0/15.0 trees
     assert ("MS706", 8, 11, Severity.ERROR) in found        # nooptions undoes line 7
     assert ("MS708", 9, 9, Severity.WARNING) in found       # WITNESS in production
     assert ("MS712", 10, 1, Severity.ERROR) in found        # NetBSD syntax
     hint = next(d.hint for d in r.diagnostics if d.code == "MS702" and d.span.line == 3)
     assert "INVARIANTS" in hint
+
+
+def test_freebsd_options_compat_alias_is_a_legacy_name(tmp_path, monkeypatch):
+    """Trees that still ship sys/conf/options-compat map old names to new ones: a warning."""
+    need("freebsd")
+    import dataclasses
+
+    from mscc.lint import databases
+
+    real = databases.bsd_names
+
+    def with_alias(os_name, version):
+        names = real(os_name, version)
+        if names is None or os_name != "freebsd":
+            return names
+        return dataclasses.replace(names, compat={"COMPAT_IA32": "COMPAT_FREEBSD32"})
+    monkeypatch.setattr(databases, "bsd_names", with_alias)
+    r = lint_text(tmp_path, "M3VM", "include GENERIC\nident M3VM\noptions COMPAT_IA32\n")
+    found = {(d.code, d.span.line, d.span.column, d.severity) for d in r.diagnostics}
+    assert ("MS713", 3, 9, Severity.WARNING) in found
 
 
 def test_freebsd_debug_options_are_fine_for_a_debug_profile(tmp_path, write):
