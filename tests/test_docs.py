@@ -47,3 +47,16 @@ def test_every_block_and_setting_is_documented():
         assert name in text, name
         for key in section.settings:
             assert f"`{key}`" in text, f"{name}.{key} is not documented"
+
+
+def test_readme_shows_the_real_example_and_its_real_output(tmp_path, monkeypatch):
+    """The README's example is examples/m3.msk, and the loader.conf it shows is what mscc writes."""
+    from mscc.compiler import compile_file
+
+    readme = (ROOT / "README.md").read_text()
+    shown_source = BLOCK.search(readme).group(1)
+    assert shown_source == (ROOT / "examples/m3.msk").read_text()
+    monkeypatch.chdir(ROOT)
+    result = compile_file("examples/m3.msk", ["freebsd"])
+    loader = next(a.content for b in result.bundles for a in b.artifacts if a.path == "boot/loader.conf")
+    assert "```\n" + loader + "```" in readme
