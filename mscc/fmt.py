@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from mscc.parse import ast
-from mscc.source import Span
+from mscc.source import Span, comment_start
 
 WIDTH = 100
 INDENT = "  "
@@ -51,21 +51,9 @@ def comments(text: str) -> list[Comment]:
     """Every comment, from a scan that knows strings (which cannot span lines)."""
     out = []
     for number, line in enumerate(text.split("\n"), start=1):
-        in_string = False
-        i = 0
-        while i < len(line):
-            ch = line[i]
-            if in_string:
-                if ch == "\\":
-                    i += 1
-                elif ch == '"':
-                    in_string = False
-            elif ch == '"':
-                in_string = True
-            elif ch == "#":
-                out.append(Comment(number, i + 1, line[i:].rstrip(), not line[:i].strip()))
-                break
-            i += 1
+        i = comment_start(line)
+        if i >= 0:
+            out.append(Comment(number, i + 1, line[i:].rstrip(), not line[:i].strip()))
     return out
 
 

@@ -48,3 +48,22 @@ class SourceCache:
 
     def get(self, path: str) -> SourceFile | None:
         return self._files.get(path)
+
+
+def comment_start(text: str, quotes: str = '"') -> int:
+    """Index of the first `#` outside quotes, or -1."""
+    quote = None
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = None
+        elif ch in quotes:
+            quote = ch
+        elif ch == "#":
+            return i
+        i += 1
+    return -1

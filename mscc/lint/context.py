@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from mscc.diagnostics import Code, Diagnostic, Severity, diag
-from mscc.source import SourceCache, Span
+from mscc.source import SourceCache, Span, comment_start  # noqa: F401  (used by the checkers)
 
 
 @dataclass(frozen=True)
@@ -38,23 +38,6 @@ class Line:
     start: int
 
 
-def comment_start(text: str, quotes: str = '"') -> int:
-    """Index of the first `#` outside quotes, or -1."""
-    quote = None
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = None
-        elif ch in quotes:
-            quote = ch
-        elif ch == "#":
-            return i
-        i += 1
-    return -1
 
 
 @dataclass

@@ -37,14 +37,9 @@ def check(ctx: FileContext) -> None:
                        'write "YES" to load the module at boot')
         if not key.startswith("vfs.zfs.") or zfs.unchecked(key_span):
             continue
-        tunable, legacy = zfs.lookup(key, "freebsd")
+        tunable = zfs.freebsd_tunable(key, key_span)
         if tunable is None:
-            zfs.unknown(key, key_span, "freebsd")
             continue
-        if legacy and tunable.freebsd:
-            ctx.report(codes.CONFIG_LEGACY_NAME, key_span,
-                       f"{key} is the legacy name of {tunable.freebsd}",
-                       f"use {tunable.freebsd}: the legacy aliases are deleted on OpenZFS master")
         if tunable.loader is False:
             ctx.report(codes.CONFIG_WRONG_FILE, key_span, f"{key} is not a boot-time tunable; loader.conf cannot set it",
                        "set it in /etc/sysctl.conf")

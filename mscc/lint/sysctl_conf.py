@@ -48,13 +48,9 @@ def check(ctx: FileContext) -> None:
             continue
         if zfs.unchecked(key_span):
             continue
-        tunable, legacy = zfs.lookup(key, "freebsd")
+        tunable = zfs.freebsd_tunable(key, key_span)
         if tunable is None:
-            zfs.unknown(key, key_span, "freebsd")
             continue
-        if legacy and tunable.freebsd:
-            ctx.report(codes.CONFIG_LEGACY_NAME, key_span, f"{key} is the legacy name of {tunable.freebsd}",
-                       f"use {tunable.freebsd}: the legacy aliases are deleted on OpenZFS master")
         if tunable.access == "rd":
             ctx.report(codes.CONFIG_WRONG_FILE, key_span, f"{key} is read-only once the system runs",
                        "set it in /boot/loader.conf")

@@ -62,6 +62,17 @@ class ZfsChecker:
             return self.db.by_freebsd[name], False
         return self.db.by_legacy.get(name), name in self.db.by_legacy
 
+    def freebsd_tunable(self, key: str, span: Span):
+        """The tunable a vfs.zfs.* name sets, reporting unknown and legacy names; None if unknown."""
+        tunable, legacy = self.lookup(key, "freebsd")
+        if tunable is None:
+            self.unknown(key, span, "freebsd")
+            return None
+        if legacy and tunable.freebsd:
+            self.ctx.report(codes.CONFIG_LEGACY_NAME, span, f"{key} is the legacy name of {tunable.freebsd}",
+                            f"use {tunable.freebsd}: the legacy aliases are deleted on OpenZFS master")
+        return tunable
+
     def unknown(self, name: str, span: Span, flavour: str, module: str | None = None) -> None:
         from mscc.suggest import did_you_mean
 
