@@ -50,7 +50,7 @@ import posixpath
 import re
 from typing import Any, Iterator
 
-from srcread import Source, sha256, write_json
+from srcread import Source, input_record, source_record, write_json
 
 GENERATED_BY = "scripts/extract-netbsd-names.py"
 SCHEMA_VERSION = 1
@@ -70,7 +70,6 @@ KEYWORDS = {
     "defattr", "package", "ioconf", "mkflagvar", "library",
 }
 
-RCS_RE = re.compile(r"\$(NetBSD|OpenBSD|Id):[^$\n]*\$")
 TOKEN_RE = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:;=]|[^\s{}\[\],:;="]+(?:"(?:[^"\\]|\\.)*")?')
 INST_RE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*?)(\*|\?|\d+)?$")
 COMMENTED_SEL_RE = re.compile(r"^#\s*(options?|pseudo-device|no\s+options)\s+(.*)$")
@@ -617,13 +616,6 @@ def _parent_matches(inst: dict[str, Any], pbase: str, punit: str) -> bool:
 # --------------------------------------------------------------------------
 
 
-def rcs_id(text: str | None) -> str | None:
-    if not text:
-        return None
-    m = RCS_RE.search(text[:2000])
-    return m.group(0) if m else None
-
-
 def blocked(args: argparse.Namespace) -> dict[str, Any]:
     """A schema-valid, empty database that says why there is no data."""
     return {
@@ -743,40 +735,11 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             problems.append({"pseudo_device": p, "problem": "not declared with defpseudo*"})
     generic["check_problems"] = problems
 
-    # inputs
-    inputs = []
-    for full in sorted(set(rd.read_order)):
-        text = src.read(full)
-        pf = prov_files.get(full, {})
-        item: dict[str, Any] = {
-            "repo": repo,
-            "path": full,
-            "commit": pf.get("commit", src.commit),
-            "ref": pf.get("ref", ref),
-            "present": text is not None,
-            "sha256": sha256(text),
-            "rcs_id": rcs_id(text),
-        }
-        if src.git_dir:
-            item["blob"] = src.blob(full)
-            if not prov_files and not args.no_last_change:
-                lc = src.last_change(full)
-                if lc:
-                    item["last_changed_commit"] = lc
-        if pf.get("note"):
-            item["note"] = pf["note"]
-        inputs.append(item)
-
-    source: dict[str, Any] = {"repo": repo, "rev": args.rev, "ref": ref,
-                              "commit": prov.get("commit", src.commit),
-                              "mode": "git" if src.git_dir else "tree"}
-    if args.git_dir_label:
-        source["git_dir"] = args.git_dir_label
-    if prov:
-        source["reconstructed"] = True
-        source["local_commit"] = src.commit
-        if prov.get("note"):
-            source["note"] = prov["note"]
+    inputs = [input_record(src, repo=repo, path=full, ref=ref, provenance=prov_files,
+                           last_change=not args.no_last_change)
+              for full in sorted(set(rd.read_order))]
+    source = source_record(src, repo=repo, rev=args.rev, ref=ref, provenance=prov,
+                           git_dir=args.git_dir_label)
 
     attachments = sorted(rd.attachments, key=lambda a: (a["device"], a["at"],
                                                         a.get("with", ""), a["declared_in"]))

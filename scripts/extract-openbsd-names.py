@@ -51,7 +51,7 @@ import posixpath
 import re
 from typing import Any
 
-from srcread import write_json
+from srcread import input_record, source_record, write_json
 
 _here = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location(
@@ -524,35 +524,10 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     # inputs
     wanted = set(rd.read_files)
     wanted.add(man_path)
-    inputs = []
-    for full in sorted(wanted):
-        text = src.read(full)
-        pf = prov_files.get(full, {})
-        item: dict[str, Any] = {
-            "repo": repo, "path": full, "commit": pf.get("commit", src.commit),
-            "ref": pf.get("ref", ref), "present": text is not None,
-            "sha256": nb.sha256(text), "rcs_id": nb.rcs_id(text),
-        }
-        if src.git_dir:
-            item["blob"] = src.blob(full)
-            if not prov_files and not args.no_last_change:
-                lc = src.last_change(full)
-                if lc:
-                    item["last_changed_commit"] = lc
-        if pf.get("note"):
-            item["note"] = pf["note"]
-        inputs.append(item)
-
-    source: dict[str, Any] = {"repo": repo, "rev": args.rev, "ref": ref,
-                              "commit": prov.get("commit", src.commit),
-                              "mode": "git" if src.git_dir else "tree"}
-    if args.upstream:
-        source["upstream"] = args.upstream
-    if prov:
-        source["reconstructed"] = True
-        source["local_commit"] = src.commit
-        if prov.get("note"):
-            source["note"] = prov["note"]
+    inputs = [input_record(src, repo=repo, path=full, ref=ref, provenance=prov_files,
+                           last_change=not args.no_last_change)
+              for full in sorted(wanted)]
+    source = source_record(src, repo=repo, rev=args.rev, ref=ref, provenance=prov, upstream=args.upstream)
 
     attachments = sorted(rd.attachments, key=lambda a: (a["device"], a["at"],
                                                         a.get("with", ""), a["declared_in"]))

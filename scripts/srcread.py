@@ -7,9 +7,12 @@ import hashlib
 import json
 import os
 import posixpath
+import re
 import subprocess
 import sys
 from typing import Any
+
+RCS_RE = re.compile(r"\$(NetBSD|OpenBSD|Id):[^$\n]*\$")
 
 
 class Source:
@@ -66,6 +69,50 @@ class Source:
 
 def sha256(text: str | None) -> str | None:
     return hashlib.sha256(text.encode("utf-8")).hexdigest() if text is not None else None
+
+
+def rcs_id(text: str | None) -> str | None:
+    """The `$NetBSD: …$` / `$OpenBSD: …$` revision tag near the top of a file, if any."""
+    if not text:
+        return None
+    m = RCS_RE.search(text[:2000])
+    return m.group(0) if m else None
+
+
+def input_record(src: Source, *, repo: str, path: str, ref: str | None, provenance: dict,
+                 last_change: bool) -> dict[str, Any]:
+    """What the name databases record about one input file: where it came from, exactly."""
+    text = src.read(path)
+    pf = provenance.get(path, {})
+    item: dict[str, Any] = {
+        "repo": repo, "path": path, "commit": pf.get("commit", src.commit),
+        "ref": pf.get("ref", ref), "present": text is not None,
+        "sha256": sha256(text), "rcs_id": rcs_id(text),
+    }
+    if src.git_dir:
+        item["blob"] = src.blob(path)
+        if not provenance and last_change:
+            lc = src.last_change(path)
+            if lc:
+                item["last_changed_commit"] = lc
+    if pf.get("note"):
+        item["note"] = pf["note"]
+    return item
+
+
+def source_record(src: Source, *, repo: str, rev: str | None, ref: str | None, provenance: dict,
+                  **extra: str | None) -> dict[str, Any]:
+    """The `source` block: what was read, and whether it is a reconstruction."""
+    record: dict[str, Any] = {"repo": repo, "rev": rev, "ref": ref,
+                              "commit": provenance.get("commit", src.commit),
+                              "mode": "git" if src.git_dir else "tree"}
+    record.update({k: v for k, v in extra.items() if v})
+    if provenance:
+        record["reconstructed"] = True
+        record["local_commit"] = src.commit
+        if provenance.get("note"):
+            record["note"] = provenance["note"]
+    return record
 
 
 def write_json(data: dict[str, Any], output: str) -> None:
