@@ -9,7 +9,6 @@ import shlex
 from mscc import codes
 from mscc.lint import databases
 from mscc.lint.context import FileContext
-from mscc.lint.knowledge import knowledge
 
 _COMMAND = re.compile(r"(?:^|[;&|]\s*|\bsudo\s+|\bdoas\s+)(zpool|zfs)\s+(\S.*)$")
 # vdev grouping words of zpool create/add: what follows "log" up to the next one is the log
@@ -17,7 +16,7 @@ _VDEV_WORDS = {"mirror", "raidz", "raidz1", "raidz2", "raidz3", "draid", "spare"
 
 
 def check(ctx: FileContext) -> None:
-    volatile = _volatile_patterns()
+    volatile = _volatile_patterns(ctx.intent.os)
     for line in ctx.code_lines("'\""):
         match = _COMMAND.search(line.code)
         if not match:
@@ -56,10 +55,13 @@ def _log_devices(args: list[str]) -> list[str]:
     return out
 
 
-def _volatile_patterns() -> list[tuple[str, str]]:
-    found = [(v["pattern"], v["what"]) for v in knowledge()["zfs"]["volatile_log_devices"]]
-    for os_name in ("freebsd", "alpine", "netbsd"):
-        zfs = (databases.target_data(os_name) or {}).get("zfs") or {}
-        found += [(v["pattern"], v["what"]) for v in zfs.get("volatile_devices", ()) if v["pattern"] not in
-                  {p for p, _ in found}]
+def _volatile_patterns(os_name: str | None) -> list[tuple[str, str]]:
+    """The targets' own lists of volatile devices (the ones the compiler's MS404 uses): the OS
+    the script is for when a profile says so, else every OS's (a script alone does not say
+    whether /dev/md0 is a FreeBSD memory disk or a Linux RAID)."""
+    found: list[tuple[str, str]] = []
+    for name in ((os_name,) if os_name else ("freebsd", "alpine", "netbsd")):
+        zfs = (databases.target_data(name) or {}).get("zfs") or {}
+        found += [(v["pattern"], v["what"]) for v in zfs.get("volatile_devices", ())
+                  if v["pattern"] not in {p for p, _ in found}]
     return found
