@@ -115,3 +115,8 @@ def test_very_deep_nesting_does_not_exhaust_the_stack():
     deep = "[" * 5000 + "]" * 5000
     module, diags = parse_text(f"profile p {{ kernel {{ devices = {deep} }} }}", "t.msk")
     assert module is None and diags
+
+
+def test_unclosed_block_names_where_it_opened():
+    _, (d,) = parse_text('profile p {\n  vm { cpus = 4\n  raw freebsd { kernel = ["options MAC #x"] }\n}\n', "t.msk")
+    assert d.code == "MS001" and "line 2, column 6 is never closed" in d.message

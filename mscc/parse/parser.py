@@ -201,6 +201,9 @@ def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic
             msg = "unexpected end of file"
             lines = text.splitlines() or [""]
             span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
+            opened = _unclosed(text)
+            if opened:
+                msg += f": the '{opened[0]}' at line {opened[1]}, column {opened[2]} is never closed"
         else:
             msg = f"unexpected {tok.value!r}"
             span = Span(path, tok.line, tok.column, tok.end_line or tok.line,
@@ -211,6 +214,46 @@ def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic
     else:
         msg, hint = "syntax error", None
     return diag(codes.SYNTAX, span, msg, hint or None)
+
+
+def _unclosed(text: str) -> tuple[str, int, int] | None:
+    """The bracket most likely left open, for the "unexpected end of file" message. Brackets
+    are matched skipping strings and comments; a closing brace that starts a line is taken to
+    close the block whose line is indented like it, so in
+
+        vm { cpus = 4          <- never closed
+        zfs { ... }
+        }
+
+    the `vm {` is blamed, not the profile's brace that the last `}` was left to close."""
+    stack: list[tuple[str, int, int, int]] = []   # bracket, line, column, indentation of its line
+    blamed = None
+    for number, line in enumerate(text.split("\n"), start=1):
+        indent = len(line) - len(line.lstrip())
+        in_string = False
+        i = 0
+        while i < len(line):
+            ch = line[i]
+            if in_string:
+                if ch == "\\":
+                    i += 1
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch == "#":
+                break
+            elif ch in "{[":
+                stack.append((ch, number, i + 1, indent))
+            elif ch in "}]" and stack:
+                if i == indent:
+                    while len(stack) > 1 and stack[-1][3] > indent:
+                        blamed = blamed or stack[-1]
+                        stack.pop()
+                stack.pop()
+            i += 1
+    chosen = blamed or (stack[-1] if stack else None)
+    return chosen[:3] if chosen else None
 
 
 def parse_text(text: str, path: str) -> tuple[ast.Module | None, list[Diagnostic]]:
