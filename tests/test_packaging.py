@@ -35,3 +35,9 @@ def test_wheel_install_works_from_any_directory(tmp_path):
     r = subprocess.run([str(env / "bin" / "mscc"), "hardware", "show", "m1"], cwd=elsewhere,
                        capture_output=True, text=True)
     assert r.returncode == 0 and "Apple M1" in r.stdout
+    # lint reads its own knowledge file and every target's databases from the installed package
+    frag = elsewhere / "x.fragment.config"
+    frag.write_text("CONFIG_VIRTIO_BLKK=y\n")
+    r = subprocess.run([str(env / "bin" / "mscc"), "lint", "--format", "concise", str(frag)], cwd=elsewhere,
+                       capture_output=True, text=True)
+    assert r.returncode == 1 and "MS701" in r.stdout + r.stderr, r.stdout + r.stderr
