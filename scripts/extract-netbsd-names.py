@@ -199,6 +199,28 @@ def split_inst(tok: str) -> tuple[str, str]:
     return m.group(1), m.group(2) or ""
 
 
+def attach_tail(tokens: list[str]) -> tuple[list[str], str | None, list[str]]:
+    """What follows `attach DEV at` in a files.* line: the parents (comma separated), an
+    optional `with NAME`, and the dependencies after `:`. Shared with the OpenBSD extractor."""
+    parents: list[str] = []
+    with_name = None
+    deps: list[str] = []
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if t == "with" and i + 1 < len(tokens):
+            with_name = tokens[i + 1]
+            i += 2
+            continue
+        if t == ":":
+            deps = [d for d in tokens[i + 1:] if d != ","]
+            break
+        if t != ",":
+            parents.append(t)
+        i += 1
+    return parents, with_name, deps
+
+
 def skip_braces(tokens: list[str], i: int) -> tuple[list[str], int]:
     """If tokens[i] == '{', return (locator names, index after '}')."""
     locs: list[str] = []
@@ -431,22 +453,7 @@ class Reader:
             self.unknown["attach(malformed)"] = self.unknown.get("attach(malformed)", 0) + 1
             return
         dev = toks[0]
-        parents: list[str] = []
-        with_name = None
-        deps: list[str] = []
-        i = 2
-        while i < len(toks):
-            t = toks[i]
-            if t == "with" and i + 1 < len(toks):
-                with_name = toks[i + 1]
-                i += 2
-                continue
-            if t == ":":
-                deps = [d for d in toks[i + 1:] if d != ","]
-                break
-            if t != ",":
-                parents.append(t)
-            i += 1
+        parents, with_name, deps = attach_tail(toks[2:])
         for p in parents:
             item = {"device": dev, "at": p, "declared_in": where["path"], "line": where["line"]}
             if with_name:

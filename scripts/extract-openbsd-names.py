@@ -277,22 +277,7 @@ class Reader:
                 self.attributes[name] = entry
         elif kw == "attach" and len(toks) >= 4 and toks[2] == "at":
             dev = toks[1]
-            with_name = None
-            deps: list[str] = []
-            parents: list[str] = []
-            i = 3
-            while i < len(toks):
-                t = toks[i]
-                if t == "with" and i + 1 < len(toks):
-                    with_name = toks[i + 1]
-                    i += 2
-                    continue
-                if t == ":":
-                    deps = [d for d in toks[i + 1:] if d != ","]
-                    break
-                if t != ",":
-                    parents.append(t)
-                i += 1
+            parents, with_name, deps = nb.attach_tail(toks[3:])
             for p in parents:
                 item: dict[str, Any] = {"device": dev, "at": p, **where}
                 if with_name:
