@@ -38,6 +38,21 @@ def compile_text(tmp_path: Path, text: str, target: str | None = "freebsd", name
     return compile_file(str(path), [target] if target else None)
 
 
+@pytest.fixture
+def in_repo_root(monkeypatch):
+    """Output records the source path as given: run from the repository root like a user."""
+    monkeypatch.chdir(ROOT)
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(ROOT))
+
+
+def bundle_files(result) -> dict:
+    """Every artifact's text by "profile/target/path", for snapshots."""
+    return {f"{b.directory}/{a.path}": a.content for b in result.bundles for a in b.artifacts}
+
+
 def codes_of(result) -> list[str]:
     return sorted(d.code for d in result.diagnostics)
 

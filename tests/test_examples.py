@@ -7,20 +7,12 @@ import json
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, rel
 from mscc.compiler import compile_file
 from mscc.diagnostics import Severity
 
 
-@pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch):
-    # Output records the source path as given; run from the repository root like a user would.
-    from conftest import ROOT
-    monkeypatch.chdir(ROOT)
-
-
-def rel(path):
-    return str(path.relative_to(path.parent.parent))
+pytestmark = pytest.mark.usefixtures("in_repo_root")
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from conftest import EXAMPLES, ROOT, codes_of, compile_text, have
+from conftest import EXAMPLES, ROOT, codes_of, compile_text, have, rel
 from mscc.compiler import compile_file
 from mscc.diagnostics import Severity
 from mscc.linux.kconfig import Assignment, parse_config_lines
@@ -43,13 +43,7 @@ profile everything {
 """
 
 
-@pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def rel(path):
-    return str(path.relative_to(ROOT))
+pytestmark = pytest.mark.usefixtures("in_repo_root")
 
 
 def alpine(example):

@@ -10,7 +10,7 @@ import subprocess
 import jsonschema
 import pytest
 
-from conftest import EXAMPLES, ROOT, codes_of, compile_text, have
+from conftest import EXAMPLES, ROOT, bundle_files, codes_of, compile_text, have, rel
 from mscc.compiler import compile_file
 from mscc.diagnostics import Severity
 from mscc.emit import netbsd
@@ -24,8 +24,7 @@ def profile(vm: str = "cpus = 4  memory = 8GiB", kernel: str = "", extra: str = 
     return f"profile p {{ {HW} vm {{ {vm}  os = netbsd }} kernel {{ {kernel} }} {extra} }}"
 
 
-def files(result) -> dict:
-    return {f"{b.directory}/{a.path}": a.content for b in result.bundles for a in b.artifacts}
+files = bundle_files
 
 
 def kernel_of(result) -> str:
@@ -43,13 +42,7 @@ def by_code(result, code):
     return [d for d in result.diagnostics if d.code == code]
 
 
-@pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def rel(path):
-    return str(path.relative_to(ROOT))
+pytestmark = pytest.mark.usefixtures("in_repo_root")
 
 
 # --------------------------------------------------------------------------- snapshots

@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from conftest import EXAMPLES, ROOT, codes_of, compile_text, have
+from conftest import EXAMPLES, ROOT, bundle_files, codes_of, compile_text, have, rel
 from mscc.compiler import compile_file
 from mscc.diagnostics import Severity
 from mscc.emit import openbsd
@@ -23,8 +23,7 @@ def profile(vm: str = "cpus = 4  memory = 8GiB", kernel: str = "", extra: str = 
     return f"profile p {{ {HW} vm {{ {vm}  os = openbsd }} kernel {{ {kernel} }} {extra} }}"
 
 
-def files(result) -> dict:
-    return {f"{b.directory}/{a.path}": a.content for b in result.bundles for a in b.artifacts}
+files = bundle_files
 
 
 def kernel_of(result) -> str:
@@ -42,13 +41,7 @@ def lines(conf: str) -> list[str]:
     return [" ".join(line.split()) for line in conf.splitlines()]
 
 
-@pytest.fixture(autouse=True)
-def _in_repo_root(monkeypatch):
-    monkeypatch.chdir(ROOT)
-
-
-def rel(path):
-    return str(path.relative_to(ROOT))
+pytestmark = pytest.mark.usefixtures("in_repo_root")
 
 
 # --------------------------------------------------------------------------- snapshots
