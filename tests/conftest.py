@@ -59,3 +59,34 @@ def codes_of(result) -> list[str]:
 
 def have(tool: str) -> bool:
     return shutil.which(tool) is not None
+
+
+# --- a real Linux 6.12 tree, for the Kconfig tests ---------------------------------------
+
+LINUX_TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
+
+
+def locate_linux_tree() -> Path | None:
+    """MSCC_LINUX_TREE, or the tree scripts/linux-tree unpacks from Debian's linux-source-6.12."""
+    import os
+    import subprocess
+
+    env = os.environ.get("MSCC_LINUX_TREE")
+    if env:
+        return Path(env) if (Path(env) / "scripts/kconfig/merge_config.sh").is_file() else None
+    if not LINUX_TARBALL.is_file():
+        return None  # scripts/linux-tree would apt-get install it: not a test's job
+    result = subprocess.run([str(ROOT / "scripts/linux-tree")], capture_output=True, text=True)
+    path = Path(result.stdout.strip()) if result.returncode == 0 else None
+    return path if path and (path / "scripts/kconfig/merge_config.sh").is_file() else None
+
+
+@pytest.fixture(scope="module")
+def tree() -> Path:
+    path = locate_linux_tree()
+    if path is None:
+        pytest.skip("no Linux 6.12 tree (set MSCC_LINUX_TREE or install linux-source-6.12)")
+    for tool in ("make", "gcc", "flex", "bison"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"{tool} missing: needed to build scripts/kconfig/conf")
+    return path

@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,6 @@ from mscc.linux.audit import Scratch, audit
 pytestmark = pytest.mark.kernel
 
 BASE = ROOT / "targets/alpine/virt.aarch64.config"
-TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
 # What the Alpine base loses on the Debian 6.12 tree by itself (no GCC plugin headers, no pahole,
 # a symbol gone from 6.12): notes, never the fragment's fault.
 BASE_LOSSES = {"MEMORY_HOTPLUG_DEFAULT_ONLINE", "GCC_PLUGIN_LATENT_ENTROPY", "GCC_PLUGIN_STACKLEAK",
@@ -66,28 +64,6 @@ BROKEN = {
     # =y needs FUSE_FS=y; Alpine builds FUSE as a module, so VIRTIO_FS is capped at m
     "virtio-fs-y-on-modular-fuse": "CONFIG_VIRTIO_FS=y\n",
 }
-
-
-def locate_tree() -> Path | None:
-    env = os.environ.get("MSCC_LINUX_TREE")
-    if env:
-        return Path(env) if (Path(env) / "scripts/kconfig/merge_config.sh").is_file() else None
-    if not TARBALL.is_file():
-        return None
-    result = subprocess.run([str(ROOT / "scripts/linux-tree")], capture_output=True, text=True)
-    path = Path(result.stdout.strip()) if result.returncode == 0 else None
-    return path if path and (path / "scripts/kconfig/merge_config.sh").is_file() else None
-
-
-@pytest.fixture(scope="module")
-def tree() -> Path:
-    path = locate_tree()
-    if path is None:
-        pytest.skip("no Linux 6.12 tree (set MSCC_LINUX_TREE or install linux-source-6.12)")
-    for tool in ("make", "gcc", "flex", "bison"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} missing: needed to build scripts/kconfig/conf")
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -3,9 +3,6 @@ what survives, the symbol database explains why.  Skipped without a tree
 (set MSCC_LINUX_TREE, or have /usr/src/linux-source-6.12.tar.xz for scripts/linux-tree)."""
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -20,7 +17,6 @@ pytestmark = pytest.mark.kernel
 REPO = Path(__file__).resolve().parents[2]
 BASE = REPO / "targets/alpine/virt.aarch64.config"
 DB = REPO / "targets/alpine/kconfig-6.12.json"
-TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
 
 # Deliberately broken: each line below exercises one way a request silently disappears.
 BROKEN_FRAGMENT = """\
@@ -36,28 +32,6 @@ CONFIG_VIRTIO_BLK=y
 """
 # ARM64_64K_PAGES=y is a legal request for Kconfig (and wins the page-size choice here, as
 # the later choice line), but a 64K guest does not boot on M-series CPUs: mscc must never emit it.
-
-
-def locate_tree() -> Path | None:
-    env = os.environ.get("MSCC_LINUX_TREE")
-    if env:
-        return Path(env) if (Path(env) / "scripts/kconfig/merge_config.sh").is_file() else None
-    if not TARBALL.is_file():
-        return None  # scripts/linux-tree would apt-get install it: not a test's job
-    result = subprocess.run([str(REPO / "scripts/linux-tree")], capture_output=True, text=True)
-    path = Path(result.stdout.strip()) if result.returncode == 0 else None
-    return path if path and (path / "scripts/kconfig/merge_config.sh").is_file() else None
-
-
-@pytest.fixture(scope="module")
-def tree() -> Path:
-    path = locate_tree()
-    if path is None:
-        pytest.skip("no Linux 6.12 tree (set MSCC_LINUX_TREE or install linux-source-6.12)")
-    for tool in ("make", "gcc", "flex", "bison"):
-        if shutil.which(tool) is None:
-            pytest.skip(f"{tool} missing: needed to build scripts/kconfig/conf")
-    return path
 
 
 @pytest.fixture(scope="module")
