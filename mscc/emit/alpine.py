@@ -12,9 +12,6 @@ from mscc import codes, zfsdb
 from mscc.check.engine import Context
 from mscc.diagnostics import diag
 from mscc.emit import alpine_kconfig as kc
-from mscc.emit import common, zfsplan
-from mscc.emit.artifacts import Artifact
-from mscc.emit.render import render
 from mscc.language import BOOL_WORDS
 from mscc.paths import targets_dir
 from mscc.suggest import did_you_mean
@@ -156,6 +153,8 @@ def check_raw(ctx: Context) -> list:
 # --- artifacts ---------------------------------------------------------------------------
 
 def fragment(ctx: Context, variant: str, plan: kc.Plan | None = None) -> str:
+    from mscc.emit import common
+    from mscc.emit.render import render
     plan = plan or kc.plan(ctx, variant)
     db = kc.db_for(ctx)
     return render("alpine/templates/fragment.config.j2", profile=ctx.profile.name, variant=variant,
@@ -196,7 +195,13 @@ def _packages(ctx: Context) -> list[str]:
     return list(dict.fromkeys(out))
 
 
-def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
+def emit(ctx: Context) -> tuple[list, list[str]]:
+    # Emit-only modules load here, not at import: check_raw() of this module runs on every
+    # `mscc lint`, which a pre-commit hook pays for on each commit.
+    from mscc.emit import common, zfsplan
+    from mscc.emit.artifacts import Artifact
+    from mscc.emit.render import render
+
     p = ctx.profile
     base = dict(profile=p.name, version=ctx.version["name"], kernel=ctx.version["kernel"],
                 source=common.source_of(ctx))

@@ -8,8 +8,6 @@ import re
 from mscc import codes
 from mscc.check.engine import Context
 from mscc.diagnostics import diag
-from mscc.emit.artifacts import Artifact
-from mscc.emit.render import render
 from mscc.targets import hypervisors
 
 SYSCTL_LINE = re.compile(r"^\s*[a-z][a-z0-9_.]*\s*=\s*\S")
@@ -41,7 +39,10 @@ def qemu_devices(ctx: Context) -> list[tuple[str, str]]:
 
 
 def qemu_script(ctx: Context, *, guest: str, machine: str, facts: str, boots_note: str = "",
-                graphics: bool = False) -> Artifact:
+                graphics: bool = False):
+    from mscc.emit.artifacts import Artifact
+    from mscc.emit.render import render
+
     p = ctx.profile
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     text = render("common/templates/qemu.sh.j2", profile=p.name, version=ctx.version["name"], guest=guest,

@@ -10,9 +10,6 @@ from dataclasses import dataclass, field
 from mscc import codes, zfsdb
 from mscc.check.engine import Context
 from mscc.diagnostics import diag
-from mscc.emit import common, zfsplan
-from mscc.emit.artifacts import Artifact
-from mscc.emit.render import render
 from mscc.names import freebsd_names
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
@@ -176,7 +173,13 @@ def _lima(ctx: Context) -> dict:
             "template_release": release}
 
 
-def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
+def emit(ctx: Context) -> tuple[list, list[str]]:
+    # Emit-only modules load here, not at import: check_raw() of this module runs on every
+    # `mscc lint`, which a pre-commit hook pays for on each commit.
+    from mscc.emit import common, zfsplan
+    from mscc.emit.artifacts import Artifact
+    from mscc.emit.render import render
+
     p = ctx.profile
     ident = common.kernel_ident(p.name)
     plan = kernel_plan(ctx)

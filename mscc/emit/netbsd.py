@@ -15,10 +15,7 @@ from dataclasses import dataclass, field
 from mscc import codes
 from mscc.check.engine import Context
 from mscc.diagnostics import Severity, diag
-from mscc.emit import common, zfsplan
-from mscc.emit.artifacts import Artifact
 from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
-from mscc.emit.render import render
 from mscc.names import SELECTED, UNCONFIRMED, NetBSDNames, base_name, netbsd_names
 from mscc.suggest import did_you_mean
 
@@ -250,7 +247,13 @@ def _zfs_settings(ctx: Context) -> list:
 
 
 
-def emit(ctx: Context) -> tuple[list[Artifact], list[str]]:
+def emit(ctx: Context) -> tuple[list, list[str]]:
+    # Emit-only modules load here, not at import: check_raw() of this module runs on every
+    # `mscc lint`, which a pre-commit hook pays for on each commit.
+    from mscc.emit import common, zfsplan
+    from mscc.emit.artifacts import Artifact
+    from mscc.emit.render import render
+
     p = ctx.profile
     ident = common.kernel_ident(p.name)
     plan = kernel_plan(ctx)
