@@ -50,7 +50,7 @@ import posixpath
 import re
 from typing import Any, Iterator
 
-from srcread import Source, input_record, source_record, write_json
+from srcread import Source, add_source_arguments, input_record, source_record, write_json
 
 GENERATED_BY = "scripts/extract-netbsd-names.py"
 SCHEMA_VERSION = 1
@@ -102,21 +102,9 @@ def physical_lines(text: str) -> Iterator[tuple[int, str, bool, str | None]]:
         yield start, content, bool(buf[:1].isspace()), comment
 
 
-def _open_quote(s: str) -> bool:
-    inq = esc = False
-    for ch in s:
-        if esc:
-            esc = False
-        elif ch == "\\":
-            esc = True
-        elif ch == '"':
-            inq = not inq
-        elif ch == "#" and not inq:
-            return False
-    return inq
-
-
-def _split_comment(s: str) -> tuple[str, str | None]:
+def _scan(s: str) -> tuple[int | None, bool]:
+    """Where a `#` comment starts outside quotes (None if nowhere), and whether the text ends
+    inside an open quote (a string continued on the next line)."""
     inq = esc = False
     for i, ch in enumerate(s):
         if esc:
@@ -126,8 +114,17 @@ def _split_comment(s: str) -> tuple[str, str | None]:
         elif ch == '"':
             inq = not inq
         elif ch == "#" and not inq:
-            return s[:i], s[i:]
-    return s, None
+            return i, False
+    return None, inq
+
+
+def _open_quote(s: str) -> bool:
+    return _scan(s)[1]
+
+
+def _split_comment(s: str) -> tuple[str, str | None]:
+    i = _scan(s)[0]
+    return (s, None) if i is None else (s[:i], s[i:])
 
 
 def statements(text: str, strict_indent: bool = False
@@ -789,25 +786,13 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--git-dir", help="git directory of a NetBSD src (or sys) repository")
-    ap.add_argument("--rev", help="tag/branch/commit to read, e.g. netbsd-10")
-    ap.add_argument("--tree", help="plain source tree instead of --git-dir")
-    ap.add_argument("--ref", help="ref name to record (default: --rev)")
-    ap.add_argument("--repo", help=f"repository to record (default {UPSTREAM_REPO})")
+    add_source_arguments(ap, os_title="NetBSD", example_rev="netbsd-10", default_version="10",
+                         example_release="10.1", default_repo=UPSTREAM_REPO)
     ap.add_argument("--git-dir-label", help="how to describe the git dir in the output")
-    ap.add_argument("--version", default="10", help="NetBSD major version label")
-    ap.add_argument("--release", help="exact release/branch label, e.g. 10.1")
-    ap.add_argument("--status", default="complete", choices=["complete", "partial", "blocked"])
-    ap.add_argument("--caveat", action="append", help="caveat string to record (repeatable)")
-    ap.add_argument("--sys-prefix", default="sys/")
     ap.add_argument("--config", default=DEFAULT_CONFIG, help="root config relative to sys/")
     ap.add_argument("--extra-files", action="append", help="extra files.* relative to sys/")
-    ap.add_argument("--provenance", help="JSON with upstream commits for a reconstructed repo")
     ap.add_argument("--blocked-reason",
                     help="write an empty, status=blocked database instead of reading sources")
-    ap.add_argument("--no-last-change", action="store_true",
-                    help="skip `git log` per input (faster on huge repos)")
-    ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
     write_json(build(args), args.output)
     return 0

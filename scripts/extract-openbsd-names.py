@@ -51,7 +51,7 @@ import posixpath
 import re
 from typing import Any
 
-from srcread import input_record, source_record, write_json
+from srcread import add_source_arguments, input_record, source_record, write_json
 
 _here = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location(
@@ -564,26 +564,14 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--git-dir", help="git directory of an OpenBSD src repository")
-    ap.add_argument("--rev", help="tag/branch/commit to read, e.g. OPENBSD_7_8")
-    ap.add_argument("--tree", help="plain source tree instead of --git-dir")
-    ap.add_argument("--ref", help="ref name to record (default: --rev)")
-    ap.add_argument("--repo", help=f"repository to record (default {UPSTREAM_REPO})")
+    add_source_arguments(ap, os_title="OpenBSD", example_rev="OPENBSD_7_8", default_version="7",
+                         example_release="7.8", default_repo=UPSTREAM_REPO)
     ap.add_argument("--upstream", help="upstream the repository mirrors, if not openbsd/src")
-    ap.add_argument("--version", default="7", help="OpenBSD major version label")
-    ap.add_argument("--release", help="exact release, e.g. 7.8")
-    ap.add_argument("--status", default="complete", choices=["complete", "partial", "blocked"])
-    ap.add_argument("--caveat", action="append", help="caveat string to record (repeatable)")
-    ap.add_argument("--sys-prefix", default="sys/")
     ap.add_argument("--options-man", default=OPTIONS_MAN, help="path of options(4) source")
-    ap.add_argument("--provenance", help="JSON with upstream commits for a reconstructed repo")
     ap.add_argument("--exclude-option", action="append",
                     help="drop this option from the GENERIC selections (e.g. a downstream "
                          "fork's local addition); recorded in generic_excluded_options")
     ap.add_argument("--exclude-reason", help="reason recorded for --exclude-option")
-    ap.add_argument("--no-last-change", action="store_true",
-                    help="skip `git log` per input (faster on huge repos)")
-    ap.add_argument("-o", "--output", required=True)
     args = ap.parse_args(argv)
     write_json(build(args), args.output)
     return 0

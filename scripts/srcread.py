@@ -115,6 +115,25 @@ def source_record(src: Source, *, repo: str, rev: str | None, ref: str | None, p
     return record
 
 
+def add_source_arguments(ap, *, os_title: str, example_rev: str, default_version: str,
+                         example_release: str, default_repo: str) -> None:
+    """The options every BSD name extractor takes to say what it reads and how to record it."""
+    ap.add_argument("--git-dir", help=f"git directory of an {os_title} src repository")
+    ap.add_argument("--rev", help=f"tag/branch/commit to read, e.g. {example_rev}")
+    ap.add_argument("--tree", help="plain source tree instead of --git-dir")
+    ap.add_argument("--ref", help="ref name to record (default: --rev)")
+    ap.add_argument("--repo", help=f"repository to record (default {default_repo})")
+    ap.add_argument("--version", default=default_version, help=f"{os_title} major version label")
+    ap.add_argument("--release", help=f"exact release, e.g. {example_release}")
+    ap.add_argument("--status", default="complete", choices=["complete", "partial", "blocked"])
+    ap.add_argument("--caveat", action="append", help="caveat string to record (repeatable)")
+    ap.add_argument("--sys-prefix", default="sys/")
+    ap.add_argument("--provenance", help="JSON with upstream commits for a reconstructed repo")
+    ap.add_argument("--no-last-change", action="store_true",
+                    help="skip `git log` per input (faster on huge repos)")
+    ap.add_argument("-o", "--output", required=True)
+
+
 def write_json(data: dict[str, Any], output: str) -> None:
     """Sorted keys, one space indent, a final newline: the same input gives the same bytes."""
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
