@@ -143,7 +143,13 @@ def _on(os: str, body: str = "", vm: str = "") -> str:
             f"{body}}}\n")
 
 
-_FRAGMENT_OK = "CONFIG_VIRTIO_FS=y\n"
+_FRAGMENT_OK = "CONFIG_MAGIC_SYSRQ=y\n"
+_BASE = "CONFIG_PRINTK=y\n"
+
+
+def _audit(fragment: str, base: str = _BASE) -> Scenario:
+    """`mscc audit` of a fragment onto a small base config, in the tree MSCC_LINUX_TREE names."""
+    return Scenario({"virt.config": fragment, "base.config": base}, ("audit", "virt.config", "--base", "base.config"))
 
 STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
     # --- reading and parsing -----------------------------------------------------------
@@ -392,41 +398,38 @@ STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
         Scenario({"vm.msk": _vm()}, ("lint", "--generated", "out"),
                  before=(("compile", "vm.msk", "-o", "out"),))),
     # --- mscc audit in a real kernel tree ----------------------------------------------------
+    # A one-line base keeps each audit to two olddefconfig runs (tinyconfig would add a third).
     _stage(codes.AUDIT_DROPPED, """
         merge_config.sh and olddefconfig drop a requested value without failing: a misspelt symbol,
         an unmet dependency, a lost choice. The audit compares what was asked with the final .config
         and says why each value is missing.""",
-        Scenario({"virt.config": "CONFIG_VIRTIO_FSS=y\n"}, ("audit", "virt.config", "--base", "tinyconfig")),
-        Scenario({"virt.config": _FRAGMENT_OK}, ("audit", "virt.config", "--base", "tinyconfig")),
+        _audit("CONFIG_VIRTIO_FSS=y\n"),
+        _audit(_FRAGMENT_OK),
         needs="linux-tree"),
     _stage(codes.AUDIT_BASE_DROPPED, """
         A value of the base config that the tree drops even without the fragment (an unknown
         symbol, a toolchain probe that fails here) is not the fragment's fault: it is a note, so
         the drops the fragment causes stand out.""",
-        Scenario({"base.config": "CONFIG_PRINTK=y\nCONFIG_VIRTIO_FSS=y\n", "virt.config": _FRAGMENT_OK},
-                 ("audit", "virt.config", "--base", "base.config")),
-        Scenario({"base.config": "CONFIG_PRINTK=y\n", "virt.config": _FRAGMENT_OK},
-                 ("audit", "virt.config", "--base", "base.config")),
+        _audit(_FRAGMENT_OK, _BASE + "CONFIG_VIRTIO_FSS=y\n"),
+        _audit(_FRAGMENT_OK),
         needs="linux-tree"),
     _stage(codes.AUDIT_BASE_CHANGED, """
         The fragment changed a value the base config chose (a choice it took over, a dependency
         it turned off). Often intended, so it is a note; it tells what else the fragment did.""",
-        Scenario({"base.config": "CONFIG_ARM64_4K_PAGES=y\n", "virt.config": "CONFIG_ARM64_16K_PAGES=y\n"},
-                 ("audit", "virt.config", "--base", "base.config")),
-        Scenario({"base.config": "CONFIG_ARM64_4K_PAGES=y\n", "virt.config": _FRAGMENT_OK},
-                 ("audit", "virt.config", "--base", "base.config")),
+        _audit("CONFIG_ARM64_16K_PAGES=y\n", "CONFIG_ARM64_4K_PAGES=y\n"),
+        _audit(_FRAGMENT_OK, "CONFIG_ARM64_4K_PAGES=y\n"),
         needs="linux-tree"),
     _stage(codes.AUDIT_TOOL_FAILED, """
         The audit could not run: the directory is not a Linux tree, `make` or the compiler
         failed, or the base config is missing. Nothing was proven, so it is an error.""",
-        Scenario({"virt.config": _FRAGMENT_OK, "linux": DIRECTORY},
-                 ("audit", "virt.config", "--base", "tinyconfig", "--kernel-src", "linux")),
-        Scenario({"virt.config": _FRAGMENT_OK}, ("audit", "virt.config", "--base", "tinyconfig")),
+        Scenario({"virt.config": _FRAGMENT_OK, "base.config": _BASE, "linux": DIRECTORY},
+                 ("audit", "virt.config", "--base", "base.config", "--kernel-src", "linux")),
+        _audit(_FRAGMENT_OK),
         needs="linux-tree"),
     _stage(codes.AUDIT_BAD_LINE, """
         A fragment line that is neither `CONFIG_X=value` nor `# CONFIG_X is not set` is ignored by
         Kconfig and merge_config.sh alike, so what it meant to set is never set.""",
-        Scenario({"virt.config": "CONFIG_VIRTIO_FS = y\n"}, ("audit", "virt.config", "--base", "tinyconfig")),
-        Scenario({"virt.config": _FRAGMENT_OK}, ("audit", "virt.config", "--base", "tinyconfig")),
+        _audit("CONFIG_MAGIC_SYSRQ = y\n"),
+        _audit(_FRAGMENT_OK),
         needs="linux-tree"),
 )}
