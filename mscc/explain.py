@@ -13,8 +13,8 @@ shows is what mscc does.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping, Union
 
 from mscc import codes
 from mscc.diagnostics import Code
@@ -33,7 +33,7 @@ class Repeat:
 
 
 DIRECTORY = None  # a `files` value: this name is an (empty) directory
-Content = Union[str, bytes, Repeat, None]
+Content = str | bytes | Repeat | None
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,7 @@ def example(code: str) -> Example | None:
 
     rule = next((r for r in rules() if r.code.code == code), None)
     if rule is not None:
-        args = ("compile", "vm.msk", "--target", rule.example_target)
+        args: tuple[str, ...] = ("compile", "vm.msk", "--target", rule.example_target)
         return Example(rule.code, rule.rationale, Scenario({"vm.msk": rule.fail}, args),
                        Scenario({"vm.msk": rule.passes}, args))
     from mscc.lint.examples import EXAMPLES
@@ -213,8 +213,8 @@ STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
         _compile({"vm.msk": _vm("  zfs { compression = lz4 }\n")})),
     _stage(codes.UNKNOWN_SETTING, """
         A setting the block does not define has no effect, so a misspelt name would silently
-        leave the default in place. Raw blocks only take the keys their target writes somewhere
-        (`mscc explain` of the raw block's target lists them).""",
+        leave the default in place. A raw block takes only the keys its target writes somewhere
+        (the table in docs/language.md): `raw netbsd { loader = [...] }` would go nowhere.""",
         _compile({"vm.msk": _vm("  kernel { debugging = on }\n")}),
         _compile({"vm.msk": _vm("  kernel { debug = on }\n")})),
     _stage(codes.BAD_VALUE, """

@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
-BLOCK = re.compile(r"^```msk(?P<info>[^\n]*)\n(?P<text>.*?)^```", re.S | re.M)
+BLOCK = re.compile(r"^```msk(?P<info>[^\n]*)\n(?P<text>.*?)^```", re.DOTALL | re.MULTILINE)
 FAILS = re.compile(r"\bfails=(MS\d{3})\b")
 TARGETS = ("alpine", "freebsd", "netbsd", "openbsd")
 

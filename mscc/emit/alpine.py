@@ -225,16 +225,15 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         f"({ctx.version['symbols']}); prove the fragments with `mscc audit` or `mscc compile --audit-with`",
     ]
     zfs = p.zfs_wanted
-    series = _series(ctx) if zfs else None
     # Raw modprobe lines land even without a zfs block: they are the user's own module
     # options, read whenever the zfs module loads (installed by hand or by another tool).
     raw_modprobe = bool(p.raw.get("alpine", {}).get("modprobe"))
     if zfs or raw_modprobe:
-        series_now = _series(ctx)
-        release = _release(ctx) or series_now
+        series = _series(ctx)
+        release = _release(ctx) or series
         artifacts.append(Artifact(MODPROBE, "zfs-tunables",
                                   render("alpine/templates/modprobe-zfs.conf.j2", lines=modprobe_lines(ctx),
-                                         openzfs=series_now, openzfs_version=release, **base)))
+                                         openzfs=series, openzfs_version=release, **base)))
         if not zfs:
             decisions.append(f"{MODPROBE}: the raw modprobe lines only; the profile sets up no ZFS")
     if zfs:

@@ -175,7 +175,7 @@ vm.swappiness = 10
     _example(codes.UNKNOWN_FILE_KIND, """
         A file named on the command line that mscc lint cannot place (by its name, then by its
         content) is not checked at all; the warning says so instead of passing it in silence.
-        Directories are searched for known kinds only, so this is never reported for them.""",
+        Files found by searching a directory are skipped without it.""",
         "notes.txt", """
 remember to raise the ARC limit
 """, """
