@@ -52,7 +52,7 @@ HW_CHECKSUMS = register("MS307", "hw-checksums-unavailable", E,
                         "accelerated ZFS checksums are not deliverable on this target")
 DEVICE_UNSUPPORTED = register("MS308", "device-class-unsupported", W,
                               "the target OS has no driver for a kept device class")
-PAGE_AUTO = register("MS309", "page-size-auto", N, "page size auto resolved for this target")
+# MS309 (page-size-auto) is retired: what `auto` chose is a decision in report.txt, not a note.
 
 # ZFS
 ARC_MAX_HIGH = register("MS401", "arc-max-too-high", E, "ARC max leaves the guest OS too little memory")

@@ -61,28 +61,6 @@ def page_size_supported(ctx: Context):
                    + ctx.target.data.get("page_size_note", ""))
 
 
-@rule(codes.PAGE_AUTO, rationale="""
-`page_size = auto` means the page size the target's own kernels use: 4K everywhere today. Where
-the target could build another size (Alpine: Linux arm64 has a 16K Kconfig choice, and the
-M-series MMU has a 16K granule), a profile that writes `auto` gets a note saying what auto chose,
-so the choice is visible. Write the size itself to silence it.
-""", fail=f"""
-profile vm {{{_BASE}  kernel {{ page_size = auto }}
-}}
-""", passes=f"""
-profile vm {{{_BASE}  kernel {{ page_size = 4K }}
-}}
-""", example_target="alpine")
-def page_size_auto(ctx: Context):
-    located = ctx.profile.settings.get("kernel.page_size")
-    if located is None or located.value != "auto" or len(ctx.target.page_sizes_kib) < 2:
-        return  # the default, or a target with one page size: nothing was chosen
-    others = " or ".join(f"{k}K" for k in ctx.target.page_sizes_kib[1:])
-    yield diag(codes.PAGE_AUTO, located.span,
-               f"page_size = auto is {ctx.page_size_kib}K on {ctx.target.name} (its own kernels' page size)",
-               f"write page_size = {others} for larger pages, or {ctx.page_size_kib}K to say so")
-
-
 @rule(codes.NO_BOOT_DISK, rationale="""
 Under Lima, both vz and qemu attach the root disk as virtio-blk, not NVMe. A kernel that
 keeps no driver for the disk the hypervisor presents cannot mount its root file system.
