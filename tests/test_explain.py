@@ -34,9 +34,21 @@ def _write(root: Path, files) -> None:
             path.write_text(content, encoding="utf-8")
 
 
+_AUDITS: dict[str, tuple] = {}  # scenario → result: each audit costs two olddefconfig runs
+
+
 def _run(scenario: Scenario, root: Path, monkeypatch, env: dict[str, str]):
     """Write the files in an empty directory, run the commands there, return the last result
     and the codes it reported (concise format: one `severity[CODE]` per diagnostic)."""
+    if env:
+        key = repr(scenario)
+        if key not in _AUDITS:
+            _AUDITS[key] = _run_once(scenario, root, monkeypatch, env)
+        return _AUDITS[key]
+    return _run_once(scenario, root, monkeypatch, env)
+
+
+def _run_once(scenario: Scenario, root: Path, monkeypatch, env: dict[str, str]):
     from mscc.cli import main
 
     root.mkdir()
