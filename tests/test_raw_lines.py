@@ -15,17 +15,18 @@ RAW = {
     "openbsd": {"kernel": "option WITNESS", "sysctl": "kern.maxproc=1000"},
     "alpine": {"kernel": "CONFIG_MAGIC_SYSRQ=y", "sysctl": "vm.swappiness = 10", "modprobe": "zfs_txg_timeout=10"},
 }
-ZFS_BLOCKS = {"no zfs block": "", "zfs": "zfs { compression = lz4 }", "zfs disabled": "zfs { enabled = no }"}
+OTHER_BLOCKS = {"nothing else": "", "zfs": "zfs { compression = lz4 }", "zfs disabled": "zfs { enabled = no }",
+                "minimal kernel": "kernel { base = minimal }", "minimal image": "image { minimal = yes }"}
 
 
 def _quoted(line: str) -> str:
     return '"' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _profile(target: str, zfs: str, raw: dict[str, str]) -> str:
+def _profile(target: str, other: str, raw: dict[str, str]) -> str:
     keys = "\n".join(f"    {key} = [{_quoted(line)}]" for key, line in raw.items())
     return (f"profile p {{\n  hardware {{ chip = m2  memory = 16GiB }}\n"
-            f"  vm {{ memory = 8GiB  os = {target}  hypervisor = qemu }}\n  {zfs}\n"
+            f"  vm {{ memory = 8GiB  os = {target}  hypervisor = qemu }}\n  {other}\n"
             f"  raw {target} {{\n{keys}\n  }}\n}}\n")
 
 
@@ -34,13 +35,13 @@ def _key(line: str) -> str:
     return line.split("=")[0].strip()
 
 
-CASES = [pytest.param(t, z, id=f"{t}-{z.replace(' ', '-')}") for t in RAW for z in ZFS_BLOCKS
-         if not (t == "openbsd" and z == "zfs")]  # OpenBSD has no ZFS: MS406 by design
+CASES = [pytest.param(t, o, id=f"{t}-{o.replace(' ', '-')}") for t in RAW for o in OTHER_BLOCKS
+         if not (t == "openbsd" and o == "zfs")]  # OpenBSD has no ZFS: MS406 by design
 
 
-@pytest.mark.parametrize("target,zfs", CASES)
-def test_every_raw_line_lands(tmp_path, target, zfs):
-    result = compile_text(tmp_path, _profile(target, ZFS_BLOCKS[zfs], RAW[target]), target)
+@pytest.mark.parametrize("target,other", CASES)
+def test_every_raw_line_lands(tmp_path, target, other):
+    result = compile_text(tmp_path, _profile(target, OTHER_BLOCKS[other], RAW[target]), target)
     assert result.ok, [str(d) for d in result.diagnostics]
     output = "\n".join(a.content for b in result.bundles for a in b.artifacts)
     for key, line in RAW[target].items():
@@ -53,11 +54,13 @@ def test_freebsd_loader_line_without_zfs_is_in_loader_conf(tmp_path):
     assert 'kern.maxproc="1000"' in loader and "zfs_load" not in loader
 
 
-def test_alpine_modprobe_line_without_zfs_is_in_modprobe_conf(tmp_path):
-    result = compile_text(tmp_path, _profile("alpine", "", {"modprobe": "zfs_txg_timeout=10"}), "alpine")
+def test_alpine_modprobe_line_without_zfs_is_in_modprobe_conf_and_the_image(tmp_path):
+    result = compile_text(tmp_path, _profile("alpine", "image { minimal = yes }", {"modprobe": "zfs_txg_timeout=10"}),
+                          "alpine")
     files = {a.path: a.content for b in result.bundles for a in b.artifacts}
-    modprobe = next(text for path, text in files.items() if "modprobe" in path)
-    assert "zfs_txg_timeout=10" in modprobe and "zfs_arc_max" not in modprobe
+    assert "zfs_txg_timeout=10" in files["etc/modprobe.d/zfs.conf"] and "zfs_arc_max" not in files["etc/modprobe.d/zfs.conf"]
+    assert "etc/modprobe.d/zfs.conf" in files["image/mkimage.sh"]        # copied into the image
+    assert "zfs >>" not in files["image/mkimage.sh"]                     # but ZFS is not loaded at boot
 
 
 @pytest.mark.parametrize("target,key", [(t, k) for t in RAW for k in ("kernel", "loader", "sysctl", "modprobe")
