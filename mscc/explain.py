@@ -149,7 +149,8 @@ _BASE = "CONFIG_ARM64_4K_PAGES=y\n"
 
 def _audit(fragment: str, base: str = _BASE) -> Scenario:
     """`mscc audit` of a fragment onto a small base config, in the tree MSCC_LINUX_TREE names."""
-    return Scenario({"virt.config": fragment, "base.config": base}, ("audit", "virt.config", "--base", "base.config"))
+    return Scenario({"virt.config": fragment, "base.config": base},
+                    ("audit", "virt.config", "--base", "base.config"))
 
 STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
     # --- reading and parsing -----------------------------------------------------------
@@ -373,7 +374,8 @@ STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
         Under Virtualization.framework an OpenBSD guest's only console is a virtio-gpu framebuffer
         (there is no serial port to read). A kernel that does not keep virtio-gpu boots blind.""",
         _compile({"vm.msk": _on("openbsd", vm='  version = "7.9"').replace("qemu", "vz")}),
-        _compile({"vm.msk": _on("openbsd", "  kernel { devices = [virtio-blk, virtio-net, virtio-gpu, usb-input] }\n",
+        _compile({"vm.msk": _on("openbsd",
+                                "  kernel { devices = [virtio-blk, virtio-net, virtio-gpu, usb-input] }\n",
                                 vm='  version = "7.9"').replace("qemu", "vz")})),
     # --- settings and lint ------------------------------------------------------------------
     _stage(codes.BAD_SETTINGS, """

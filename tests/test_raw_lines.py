@@ -55,10 +55,10 @@ def test_freebsd_loader_line_without_zfs_is_in_loader_conf(tmp_path):
 
 
 def test_alpine_modprobe_line_without_zfs_is_in_modprobe_conf_and_the_image(tmp_path):
-    result = compile_text(tmp_path, _profile("alpine", "image { minimal = yes }", {"modprobe": "zfs_txg_timeout=10"}),
-                          "alpine")
-    files = {a.path: a.content for b in result.bundles for a in b.artifacts}
-    assert "zfs_txg_timeout=10" in files["etc/modprobe.d/zfs.conf"] and "zfs_arc_max" not in files["etc/modprobe.d/zfs.conf"]
+    text = _profile("alpine", "image { minimal = yes }", {"modprobe": "zfs_txg_timeout=10"})
+    files = {a.path: a.content for b in compile_text(tmp_path, text, "alpine").bundles for a in b.artifacts}
+    modprobe = files["etc/modprobe.d/zfs.conf"]
+    assert "zfs_txg_timeout=10" in modprobe and "zfs_arc_max" not in modprobe
     assert "etc/modprobe.d/zfs.conf" in files["image/mkimage.sh"]        # copied into the image
     assert "zfs >>" not in files["image/mkimage.sh"]                     # but ZFS is not loaded at boot
 
