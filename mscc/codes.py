@@ -2,6 +2,8 @@
 
 Groups: MS0xx input and syntax, MS1xx language, MS2xx hardware, MS3xx kernel,
 MS4xx ZFS, MS5xx hypervisor and guest OS, MS6xx raw escape hatches, MS9xx output.
+Every code has an `mscc explain` example (a failing and a passing one; mscc/explain.py says
+where each kind lives), and tests/test_explain.py fails for a code without one.
 """
 
 from mscc.diagnostics import Severity, register

@@ -82,7 +82,8 @@ def _params():
 
 def test_every_registered_code_has_an_example():
     missing = [code for code in CODES if example(code) is None]
-    assert missing == [], f"no `mscc explain` example for {missing}"
+    assert missing == [], (f"no `mscc explain` example for {missing}: give the rule `fail`/`passes`, add "
+                           "a lint example (mscc/lint/examples.py) or a scenario (mscc/explain.py)")
 
 
 def test_no_code_has_two_examples():
