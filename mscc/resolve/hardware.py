@@ -44,3 +44,9 @@ def chips() -> dict[str, Chip]:
 
 def not_sold() -> dict:
     return database().get("not_sold", {})
+
+
+def macs(chip_id: str | None = None) -> list[dict]:
+    """The per-Mac table: which models carried a chip, with the memory sizes sourced for each."""
+    entries = database().get("macs", [])
+    return [m for m in entries if chip_id is None or m["chip"] == chip_id]
