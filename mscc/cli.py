@@ -220,7 +220,8 @@ def hardware_show(chip: str, fmt: str) -> None:
 
 def _fmt_item(v) -> str:
     if isinstance(v, dict):
-        return "+".join(f"{n}{k.upper()}" for k, n in v.items() if isinstance(n, int))
+        return "+".join(f"{n}{k.upper()}" if k != "total" else f"{n} cores"
+                        for k, n in v.items() if isinstance(n, int) and not isinstance(n, bool))
     return str(v)
 
 
