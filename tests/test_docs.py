@@ -105,6 +105,20 @@ def test_lands_reads_the_forms_each_format_writes():
     assert not _lands('kern.maxproc="1000"', files)
 
 
+def test_readme_shows_the_real_diagnostics_of_its_bad_example(tmp_path, monkeypatch, run_cli):
+    """The README's `$ mscc compile bad.msk` output is what mscc prints for the `fails=` example
+    just above it (each part between `…` elisions, verbatim)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"```msk fails=MS\d{3}\n(?P<source>.*?)```\s*```\n\$ mscc compile bad\.msk\n(?P<out>.*?)```",
+                      readme, re.DOTALL)
+    assert shown, "README: no fails= example followed by its `$ mscc compile bad.msk` output"
+    (tmp_path / "bad.msk").write_text(shown.group("source"), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    printed = run_cli("compile", "bad.msk", "-o", "out").output
+    for part in shown.group("out").split("…\n"):
+        assert part in printed, f"README shows output mscc does not print:\n{part}"
+
+
 def test_every_block_and_setting_is_documented():
     from mscc.language import SECTIONS
 
