@@ -6,8 +6,9 @@ checkers of `mscc lint` theirs (mscc/lint/examples.py), and the codes the pipeli
 report themselves — reading and parsing, includes, the resolver, raw lines, writing output,
 the kernel-tree audit — have theirs in STAGE_EXAMPLES below. `example()` turns each into the
 same shape: a scenario of files and the mscc command run on them, failing and passing.
-tests/test_explain.py runs every scenario through the real command line, so what `mscc explain`
-shows is what mscc does.
+Every example is run, so what `mscc explain` shows is what mscc does: the scenarios below
+through the real command line (tests/test_explain.py), the rules' and lint's through
+compile_file and lint_paths (tests/test_rules.py, tests/lint/test_lint_examples.py).
 """
 
 from __future__ import annotations
