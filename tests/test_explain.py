@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from conftest import ROOT, locate_linux_tree
+from conftest import ROOT
 from mscc import codes
 from mscc.diagnostics import registry
 from mscc.explain import STAGE_EXAMPLES, Repeat, Scenario, example, render
@@ -62,12 +62,10 @@ def _run_once(scenario: Scenario, root: Path, monkeypatch, env: dict[str, str]):
     return result, set(REPORTED.findall(result.output))
 
 
-def _env_for(ex) -> dict[str, str]:
+def _env_for(ex, request) -> dict[str, str]:
     if ex.needs != "linux-tree":
         return {}
-    tree = locate_linux_tree()
-    if tree is None:
-        pytest.skip("no Linux 6.12 tree (set MSCC_LINUX_TREE or install linux-source-6.12)")
+    tree = request.getfixturevalue("tree")  # conftest: skips without a tree or its build tools
     return {"MSCC_LINUX_TREE": str(tree)}
 
 
@@ -97,16 +95,16 @@ def test_no_code_has_two_examples():
 
 
 @pytest.mark.parametrize("code", _params())
-def test_failing_example_reports_the_code(code, tmp_path, monkeypatch):
+def test_failing_example_reports_the_code(code, tmp_path, monkeypatch, request):
     ex = example(code)
-    result, reported = _run(ex.fails, tmp_path / "fails", monkeypatch, _env_for(ex))
+    result, reported = _run(ex.fails, tmp_path / "fails", monkeypatch, _env_for(ex, request))
     assert code in reported, result.output
 
 
 @pytest.mark.parametrize("code", _params())
-def test_passing_example_does_not(code, tmp_path, monkeypatch):
+def test_passing_example_does_not(code, tmp_path, monkeypatch, request):
     ex = example(code)
-    result, reported = _run(ex.passes, tmp_path / "passes", monkeypatch, _env_for(ex))
+    result, reported = _run(ex.passes, tmp_path / "passes", monkeypatch, _env_for(ex, request))
     assert code not in reported, result.output
     assert result.exit_code == 0, result.output  # a passing example passes, not just lacks the code
 
