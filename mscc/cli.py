@@ -11,8 +11,8 @@ import sys
 import click
 
 from mscc import __version__
+from mscc.language import TARGETS
 
-TARGET_CHOICES = ("alpine", "freebsd", "netbsd", "openbsd", "all")
 FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
@@ -72,7 +72,7 @@ def main() -> None:
 
 @main.command("compile")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=str))
-@click.option("-t", "--target", "target", type=click.Choice(TARGET_CHOICES), default=None,
+@click.option("-t", "--target", "target", type=click.Choice((*TARGETS, "all")), default=None,
               help="Target OS, or all. Default: each profile's vm.os.")
 @click.option("-o", "--output", "output", type=click.Path(file_okay=False, path_type=str), default="out",
               show_default=True, help="Output directory; one subdirectory per profile and target.")
@@ -124,14 +124,12 @@ def _targets_for(target: str | None) -> tuple[list[str] | None, list[str]]:
     target data or no emitter yet), which are reported as skipped rather than crashing."""
     if target != "all":
         return (None if target is None else [target]), []
-    from importlib.util import find_spec
-
-    from mscc.compiler import EMITTERS
+    from mscc.emit.registry import has_emitter
     from mscc.targets import available
 
     have = set(available())
-    built = [t for t in TARGET_CHOICES if t in EMITTERS and t in have and find_spec(EMITTERS[t]) is not None]
-    return built, [t for t in TARGET_CHOICES if t != "all" and t not in built]
+    built = [t for t in TARGETS if t in have and has_emitter(t)]
+    return built, [t for t in TARGETS if t not in built]
 
 
 def compile_summary(result, output: str, skipped: list[str]) -> list[str]:
@@ -224,7 +222,7 @@ def _fmt_item(v) -> str:
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code, with a failing and a passing example."""
-    from mscc.check.engine import rules
+    from mscc.check.rules import RULES
     from mscc.diagnostics import registry
     from mscc import codes  # noqa: F401  (registers the codes)
     from mscc.suggest import did_you_mean
@@ -240,7 +238,7 @@ def explain(code: str) -> None:
     entry = known[code]
     click.echo(f"{entry.code} {entry.name} ({entry.severity})")
     click.echo(f"  {entry.summary}\n")
-    rule = next((r for r in rules() if r.code.code == code), None)
+    rule = next((r for r in RULES if r.code.code == code), None)
     if rule is None:
         from mscc.lint.examples import EXAMPLES  # codes of `mscc lint` on configuration files
         rule = EXAMPLES.get(code)

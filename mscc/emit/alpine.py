@@ -9,7 +9,7 @@ import hashlib
 import re
 
 from mscc import codes, zfsdb
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit import alpine_kconfig as kc
 from mscc.language import BOOL_WORDS
@@ -17,6 +17,10 @@ from mscc.paths import targets_dir
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 from mscc.zfsdb import tunables as zfs_tunables
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "zfs-tunables", "zfs-setup", "sysctl", "build-script", "image-script",
+                  "vm-definition")
 
 FRAGMENTS = {"virt": "kernel/virt.fragment.config", "minimal": "kernel/minimal.fragment.config"}
 MODPROBE = "etc/modprobe.d/zfs.conf"

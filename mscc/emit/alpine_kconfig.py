@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag, registry
 from mscc.linux.kconfig import Assignment, BadLine, SymbolDB, load_symbol_db, parse_config_lines
 from mscc.paths import targets_dir

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.targets import hypervisors
 
