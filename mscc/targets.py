@@ -41,6 +41,13 @@ class TargetInfo:
                 return str(entry["what"])
         return None
 
+    def known_version(self, requested: str | None) -> dict:
+        """The data of a version the caller knows is supported (the checks refused the rest)."""
+        found = self.version(requested)
+        if found is None:
+            raise KeyError(f"mscc has no data for {self.name} {requested}")
+        return found
+
     def version(self, requested: str | None) -> dict | None:
         """The data of a supported version: exact key, or the series ("14.3" → "14")."""
         versions = self.data["versions"]

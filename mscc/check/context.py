@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from mscc.model import Profile
+from mscc.model import Chip, Profile
 from mscc.targets import TargetInfo, hypervisors
 
 Version = dict[str, Any]  # a version entry of target.json, with its "name"
@@ -86,3 +86,11 @@ class Context(TargetContext):
     @property  # type: ignore[override]  # narrows TargetContext.version: never None here
     def version(self) -> Version:
         return self.release
+
+    @property
+    def chip(self) -> Chip:
+        """The profile's chip: always resolved here (an unknown chip is an error, and a profile
+        with errors never reaches an emitter)."""
+        if self.profile.chip is None:
+            raise ValueError(f"profile {self.profile.name} has no resolved chip")
+        return self.profile.chip

@@ -18,7 +18,7 @@ def default_base() -> Path:
     from mscc.targets import target
 
     info = target("alpine")
-    version = info.version(None)
+    version = info.known_version(None)
     return targets_dir() / "alpine" / version["base"]
 
 
@@ -112,7 +112,7 @@ def audit_compiled(result, output: str, kernel_src: str) -> list[str]:
             if not bundle.directory.endswith("/alpine"):
                 continue
             meta = json.loads(bundle.manifest_text)
-            version = info.version(meta["version"])
+            version = info.known_version(meta["version"])
             for variant, rel in FRAGMENTS.items():
                 path = Path(output) / bundle.directory / rel
                 base = "tinyconfig" if variant == "minimal" else str(targets_dir() / "alpine" / version["base"])

@@ -215,7 +215,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         f"page size: {ctx.page_size_kib}K" + (" (auto: Alpine's kernels are 4K-page kernels)"
                                               if p.get("kernel.page_size") == "auto" else ""),
         f"device classes kept: {', '.join(sorted(kc.kept_classes(ctx))) or 'none'}",
-        f"crypto: {'ARMv8 crypto extensions of the ' + p.chip.name if p.get('kernel.crypto') else 'off'}",
+        f"crypto: {'ARMv8 crypto extensions of the ' + ctx.chip.name if p.get('kernel.crypto') else 'off'}",
         f"debug: {p.get('kernel.debug')}",
         f"kernel variants: virt ({sum(len(b) for _, b in plans['virt'].lines())} lines onto Alpine's "
         f"{ctx.version['base']}) and minimal ({sum(len(b) for _, b in plans['minimal'].lines())} lines onto "
@@ -259,7 +259,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     by_path = {a.path: a.content for a in artifacts}
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("alpine/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),
-                                     chip=p.chip.name, memory=common.sizes(ctx)["vm_memory"],
+                                     chip=ctx.chip.name, memory=common.sizes(ctx)["vm_memory"],
                                      disk=common.sizes(ctx)["disk"], nested=p.get("vm.nested_virt"),
                                      files=[(path, by_path[path]) for path in (MODPROBE, SYSCTL) if path in by_path],
                                      zfs=zfs, **base)))

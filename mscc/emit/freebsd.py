@@ -210,7 +210,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     lima = _lima(ctx)
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("freebsd/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),
-                                     chip=p.chip.name, memory=common.sizes(ctx)["vm_memory"],
+                                     chip=ctx.chip.name, memory=common.sizes(ctx)["vm_memory"],
                                      disk=common.sizes(ctx)["disk"], **base)))
     if not lima["images"]:
         decisions.append(f"no Lima image known for FreeBSD {ctx.version['name']}; lima.yaml lists none")

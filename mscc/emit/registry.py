@@ -25,9 +25,11 @@ if TYPE_CHECKING:
 class Emitter(Protocol):
     """What a target's emitter module provides."""
 
-    # The artifact kinds (mscc.emit.artifacts.KINDS) this target can produce, besides the
-    # report every target gets.
-    ARTIFACT_KINDS: tuple[str, ...]
+    @property
+    def ARTIFACT_KINDS(self) -> tuple[str, ...]:  # noqa: N802  (a module-level constant in each emitter)
+        """The artifact kinds (mscc.emit.artifacts.KINDS) this target can produce, besides the
+        report every target gets."""
+        ...
 
     def check_raw(self, ctx: Context) -> list[Diagnostic]:
         """Diagnostics for the profile's `raw <target>` lines (runs under lint too: keep it light)."""

@@ -99,10 +99,10 @@ def device_classes_supported(ctx: TargetContext):
             yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.where("kernel.devices"),
                        f"{ctx.target.data['title']} has no driver for {cls}; it is left out", note)
             continue
-        since = ctx.target.devices[cls].get("since")
-        if since and ctx.older_than(since):
+        since, version = ctx.target.devices[cls].get("since"), ctx.version
+        if since and version and ctx.older_than(since):
             yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.where("kernel.devices"),
-                       f"{cls} needs {ctx.target.name} {since} or later; {ctx.version['name']} is left without it")
+                       f"{cls} needs {ctx.target.name} {since} or later; {version['name']} is left without it")
 
 
 

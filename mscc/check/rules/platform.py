@@ -26,10 +26,10 @@ profile vm {
 def hypervisor_boots(ctx: TargetContext):
     hv = ctx.target.hypervisor(ctx.hypervisor)
     if hv.get("boots", True):
-        since = hv.get("since")
-        if since and ctx.older_than(since):
+        since, version = hv.get("since"), ctx.version
+        if since and version and ctx.older_than(since):
             yield diag(registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)], ctx.profile.where("vm.hypervisor"),
-                       f"{ctx.target.data['title']} {ctx.version['name']} does not boot under {ctx.hypervisor}; "
+                       f"{ctx.target.data['title']} {version['name']} does not boot under {ctx.hypervisor}; "
                        f"{since} or later does", hv.get("hint"))
         return
     code = registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)]

@@ -196,12 +196,14 @@ profile vm {{{_BASE}  zfs {{
 }}
 """)
 def tunables_known(ctx: TargetContext):
-    if not _zfs(ctx) or not ctx.profile.tunables or ctx.target.zfs.get("provider") != "openzfs":
+    zfs = ctx.target.zfs if _zfs(ctx) else None
+    if zfs is None or not ctx.profile.tunables or zfs.get("provider") != "openzfs" or ctx.version is None:
         return
-    series = zfsdb.series_for(ctx.target.name, ctx.version["name"]) if ctx.version else None
+    version = ctx.version["name"]
+    series = zfsdb.series_for(ctx.target.name, version)
     if series is None:
         return
-    release = zfsdb.shipped_version(ctx.target.name, ctx.version["name"])
+    release = zfsdb.shipped_version(ctx.target.name, version)
     known = zfsdb.available(series, release)
     whole_series = zfsdb.tunables(series)
     shipped = f"OpenZFS {release or series}"
@@ -210,7 +212,7 @@ def tunables_known(ctx: TargetContext):
             info = whole_series.get(name)
             if info and info.get("since"):
                 yield diag(codes.UNKNOWN_TUNABLE, located.span,
-                           f"'{name}' arrived in OpenZFS {info['since']}; {ctx.target.name} {ctx.version['name']} "
+                           f"'{name}' arrived in OpenZFS {info['since']}; {ctx.target.name} {version} "
                            f"ships {shipped}", "drop it, or choose a newer OS version")
                 continue
             yield diag(codes.UNKNOWN_TUNABLE, located.span,
