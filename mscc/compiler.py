@@ -10,6 +10,7 @@ from mscc.check import engine
 from mscc.check.context import TargetContext
 from mscc.diagnostics import diag, has_errors
 from mscc.emit.registry import emitter
+from mscc.model import Profile
 from mscc.resolve.loader import load
 from mscc.resolve.resolver import resolve
 from mscc.source import SourceCache
@@ -32,7 +33,7 @@ def analyse(path: str | Path, text: str | None = None):
     """Parse, resolve and run the target-independent checks."""
     program = load(path, text)
     diagnostics = list(program.diagnostics)
-    profiles = []
+    profiles: list[Profile] = []
     if not has_errors(diagnostics):
         profiles, problems = resolve(program)
         diagnostics.extend(problems)

@@ -83,7 +83,7 @@ class Context(TargetContext):
 
     release: Version
 
-    @property  # type: ignore[override]  # narrows TargetContext.version: never None here
+    @property  # narrows TargetContext.version: never None here
     def version(self) -> Version:
         return self.release
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from mscc.check.rule import Rule
+    from mscc.lint.examples import Example
 
 
 @click.group("hardware")
@@ -93,7 +97,7 @@ def explain(code: str) -> None:
     entry = known[code]
     click.echo(f"{entry.code} {entry.name} ({entry.severity})")
     click.echo(f"  {entry.summary}\n")
-    rule = next((r for r in RULES if r.code.code == code), None)
+    rule: Rule | Example | None = next((r for r in RULES if r.code.code == code), None)
     if rule is None:
         from mscc.lint.examples import EXAMPLES  # codes of `mscc lint` on configuration files
         rule = EXAMPLES.get(code)

@@ -91,7 +91,7 @@ def fmt(paths, check, show_diff) -> None:
         out = None
         if text is not None:
             out, problems = format_text(text, path)
-        if out is None:
+        if text is None or out is None:
             cache = SourceCache()
             if text is not None:
                 cache.add(SourceFile(path, text))

@@ -61,7 +61,7 @@ def entry() -> None:
     # features mscc's grammar does not use; the stdlib `re` serves. Keeping it out saves
     # ~7 ms of every start-up, which a pre-commit hook pays on each commit. This process
     # is mscc's own, so nothing else here expects `regex`.
-    sys.modules.setdefault("regex", None)
+    sys.modules.setdefault("regex", None)  # type: ignore[arg-type]  # None makes `import regex` fail
     try:
         main(prog_name="mscc")
     except Exception as err:  # noqa: BLE001 — anything reaching here is mscc's fault, not the input's
