@@ -91,7 +91,7 @@ def sarif(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fa
     rules = []
     for code in used:
         entry = known.get(code)
-        rule = {"id": code}
+        rule: dict[str, object] = {"id": code}
         if entry is not None:
             rule.update({
                 "name": entry.name,
@@ -142,10 +142,10 @@ def _uri(path: str) -> str:
 
 def explanation(code: str) -> str | None:
     """The rationale of a code: from the check rules, or from the lint examples."""
-    from mscc.check.engine import rules
+    from mscc.check.rules import RULES
     from mscc.lint.examples import EXAMPLES
 
-    rule = next((r for r in rules() if r.code.code == code), None)
+    rule = next((r for r in RULES if r.code.code == code), None)
     if rule is not None:
         return rule.rationale
     example = EXAMPLES.get(code)
