@@ -60,9 +60,9 @@ class Example:
 
 def example(code: str) -> Example | None:
     """The example of a registered code, wherever it is defined."""
-    from mscc.check.engine import rules
+    from mscc.check.rules import RULES
 
-    rule = next((r for r in rules() if r.code.code == code), None)
+    rule = next((r for r in RULES if r.code.code == code), None)
     if rule is not None:
         args: tuple[str, ...] = ("compile", "vm.msk", "--target", rule.example_target)
         return Example(rule.code, rule.rationale, Scenario({"vm.msk": rule.fail}, args),

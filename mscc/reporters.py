@@ -91,7 +91,7 @@ def sarif(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fa
     rules = []
     for code in used:
         entry = known.get(code)
-        rule = {"id": code}
+        rule: dict[str, object] = {"id": code}
         if entry is not None:
             rule.update({
                 "name": entry.name,

@@ -85,10 +85,10 @@ def test_every_registered_code_has_an_example():
 
 
 def test_no_code_has_two_examples():
-    from mscc.check.engine import rules
+    from mscc.check.rules import RULES
     from mscc.lint.examples import EXAMPLES
 
-    sources = [{r.code.code for r in rules()}, set(EXAMPLES), set(STAGE_EXAMPLES)]
+    sources = [{r.code.code for r in RULES}, set(EXAMPLES), set(STAGE_EXAMPLES)]
     for i, one in enumerate(sources):
         for other in sources[i + 1:]:
             assert not one & other, f"examples defined twice: {sorted(one & other)}"

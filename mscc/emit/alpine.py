@@ -9,7 +9,7 @@ import hashlib
 import re
 
 from mscc import codes, zfsdb
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit import alpine_kconfig as kc
 from mscc.emit.raw import unread_keys
@@ -18,6 +18,10 @@ from mscc.paths import targets_dir
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 from mscc.zfsdb import tunables as zfs_tunables
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "zfs-tunables", "zfs-setup", "sysctl", "build-script", "image-script",
+                  "vm-definition")
 
 FRAGMENTS = {"virt": "kernel/virt.fragment.config", "minimal": "kernel/minimal.fragment.config"}
 MODPROBE = "etc/modprobe.d/zfs.conf"
@@ -216,7 +220,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         f"page size: {ctx.page_size_kib}K" + (" (auto: Alpine's kernels are 4K-page kernels)"
                                               if p.get("kernel.page_size") == "auto" else ""),
         f"device classes kept: {', '.join(sorted(kc.kept_classes(ctx))) or 'none'}",
-        f"crypto: {'ARMv8 crypto extensions of the ' + p.chip.name if p.get('kernel.crypto') else 'off'}",
+        f"crypto: {'ARMv8 crypto extensions of the ' + ctx.chip.name if p.get('kernel.crypto') else 'off'}",
         f"debug: {p.get('kernel.debug')}",
         f"kernel variants: virt ({sum(len(b) for _, b in plans['virt'].lines())} lines onto Alpine's "
         f"{ctx.version['base']}) and minimal ({sum(len(b) for _, b in plans['minimal'].lines())} lines onto "
@@ -266,7 +270,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     by_path = {a.path: a.content for a in artifacts}
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("alpine/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),
-                                     chip=p.chip.name, memory=common.sizes(ctx)["vm_memory"],
+                                     chip=ctx.chip.name, memory=common.sizes(ctx)["vm_memory"],
                                      disk=common.sizes(ctx)["disk"], nested=p.get("vm.nested_virt"),
                                      files=[(path, by_path[path]) for path in (MODPROBE, SYSCTL) if path in by_path],
                                      zfs=zfs, **base)))

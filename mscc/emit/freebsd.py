@@ -8,12 +8,15 @@ import re
 from dataclasses import dataclass, field
 
 from mscc import codes, zfsdb
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit.raw import unread_keys
 from mscc.names import freebsd_names
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition")
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
 _NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
@@ -220,7 +223,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     lima = _lima(ctx)
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("freebsd/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),
-                                     chip=p.chip.name, memory=common.sizes(ctx)["vm_memory"],
+                                     chip=ctx.chip.name, memory=common.sizes(ctx)["vm_memory"],
                                      disk=common.sizes(ctx)["disk"], **base)))
     if not lima["images"]:
         decisions.append(f"no Lima image known for FreeBSD {ctx.version['name']}; lima.yaml lists none")

@@ -13,12 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import Severity, diag
 from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
 from mscc.emit.raw import unread_keys
 from mscc.names import SELECTED, UNCONFIRMED, NetBSDNames, base_name, netbsd_names
 from mscc.suggest import did_you_mean
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "build-script", "sysctl", "zfs-tunables", "zfs-setup", "vm-definition")
 
 # config(5) selection statements a raw line may use (bsd-kernel-facts.md §2.2)
 _OPTIONS = re.compile(r"^\s*(no\s+)?(options|makeoptions|file-system)\s+(\S.*?)\s*$")

@@ -5,13 +5,13 @@ word, so check_raw reports it here."""
 from __future__ import annotations
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import Diagnostic, diag
 
 
 def unread_keys(ctx: Context, reads: tuple[str, ...]) -> list[Diagnostic]:
     """MS102 for each non-empty `raw TARGET { key = [...] }` the target does not write anywhere."""
-    name = ctx.target.name if ctx.target else ""
+    name = ctx.target.name
     out = []
     for key, lines in ctx.profile.raw.get(name, {}).items():
         if key in reads or not lines:

@@ -480,6 +480,7 @@ class SymbolDB:
         hidden = [d for d in prompted if d.prompt_if and eval_expr(d.prompt_if, values) == "n"]
         if len(hidden) == len(prompted):
             cond = hidden[0].prompt_if
+            assert cond is not None  # every hidden definition has a prompt condition
             terms = failing_terms([cond], values, "m")
             return (f"{info.name}'s prompt is shown only if {cond}; "
                     f"{_describe_values(terms, values, self) if terms else 'that condition is false'}")
