@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from mscc import codes
 from mscc.diagnostics import registry
 from mscc.explain import STAGE_EXAMPLES, Repeat, Scenario, example, render
@@ -26,12 +26,11 @@ def _write(root: Path, files) -> None:
             path.mkdir(parents=True, exist_ok=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Repeat):
-            content = content.render()
-        if isinstance(content, bytes):
-            path.write_bytes(content)
+        text = content.render() if isinstance(content, Repeat) else content
+        if isinstance(text, bytes):
+            path.write_bytes(text)
         else:
-            path.write_text(content, encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
 
 
 _AUDITS: dict[str, tuple] = {}  # scenario → result: each audit costs two olddefconfig runs
