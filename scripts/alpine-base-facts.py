@@ -19,10 +19,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from mscc.emit.alpine_kconfig import table_symbols  # noqa: E402
-from mscc.linux.kconfig import config_values  # noqa: E402
 
 REPO = "alpinelinux/aports"
 PATH = "main/linux-lts/virt.aarch64.config"
@@ -30,6 +26,11 @@ COMMIT = "0130e7ac72027084bed6d14ef82f3f2ca39c866d"
 
 
 def facts(config: bytes, target: dict, *, repo: str = REPO, path: str = PATH, commit: str = COMMIT) -> dict:
+    # mscc's own readers: the table's symbols and Kconfig's "later line wins" reading of the file
+    sys.path.insert(0, str(ROOT))
+    from mscc.emit.alpine_kconfig import table_symbols
+    from mscc.linux.kconfig import config_values
+
     values = config_values(config.decode("utf-8"))
     symbols = sorted({symbol for symbol, _, _ in table_symbols(target)})
     return {

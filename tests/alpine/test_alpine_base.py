@@ -14,8 +14,8 @@ import urllib.error
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, compile_text
+
 from mscc.emit.alpine_kconfig import table_symbols
 from mscc.linux import alpine_base
 
