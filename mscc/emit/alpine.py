@@ -5,7 +5,6 @@ module parameter from the OpenZFS release the Alpine version ships."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from mscc import codes, zfsdb
@@ -14,7 +13,6 @@ from mscc.diagnostics import diag
 from mscc.emit import alpine_kconfig as kc
 from mscc.emit.raw import unread_keys
 from mscc.language import BOOL_WORDS
-from mscc.paths import targets_dir
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 from mscc.zfsdb import tunables as zfs_tunables
@@ -174,10 +172,10 @@ def fragment(ctx: Context, variant: str, plan: kc.Plan | None = None) -> str:
 
 
 def _base_config(ctx: Context) -> dict:
-    path = targets_dir() / "alpine" / ctx.version["base"]
-    upstream = ctx.target.data["base_config"]
-    return {"name": ctx.version["base"], "url": upstream["url"],
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    from mscc.linux import alpine_base
+
+    facts = alpine_base.facts()
+    return {"name": ctx.version["base"], "url": facts["url"], "sha256": facts["sha256"]}
 
 
 def _lima(ctx: Context) -> dict:
