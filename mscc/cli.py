@@ -40,6 +40,8 @@ LAZY_COMMANDS = {
     "lint": "mscc.cli_lint:lint",
     "fmt": "mscc.cli_lint:fmt",
     "audit": "mscc.cli_audit:audit",
+    "run": "mscc.run.cli:run",
+    "build-all": "mscc.run.cli:build_all",
 }
 
 
