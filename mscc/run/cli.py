@@ -134,9 +134,9 @@ def execute(out: Path, kwargs: dict) -> int:
                          no_output_timeout=kwargs["no_output_timeout"], resume=kwargs["resume"],
                          keep_going=kwargs["keep_going"])
     runner = Runner(backend, options, console)
-    problem = runner.load_resume()
-    if problem:
-        raise click.UsageError(f"--resume: {problem}")
+    unusable = runner.load_resume()
+    if unusable:
+        raise click.UsageError(f"--resume: {unusable}")
     console.say(f"mscc run: {len(chosen)} job(s) with the {backend.name} backend; results in {results}")
     doc, code = runner.run(chosen)
     summary = doc["summary"]

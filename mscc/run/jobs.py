@@ -129,7 +129,8 @@ def select(jobs: list[Job], only: tuple[str, ...]) -> tuple[list[Job], list[str]
     """The jobs named by --only PROFILE/TARGET (or PROFILE, or /TARGET); unmatched patterns."""
     if not only:
         return jobs, []
-    chosen, unmatched = [], []
+    chosen: list[Job] = []
+    unmatched: list[str] = []
     for pattern in only:
         profile, _, target = pattern.partition("/")
         hits = [j for j in jobs if (not profile or j.profile == profile) and (not target or j.target == target)]

@@ -21,7 +21,7 @@ class DryRunBackend(Backend):
             if path.is_symlink() or not path.is_file():
                 checked.append((script, 1, "not a regular file"))
                 continue
-            done = subprocess.run(["sh", "-n", str(path)], stdin=subprocess.DEVNULL,
+            done = subprocess.run(["sh", "-n", str(path)], check=False, stdin=subprocess.DEVNULL,
                                   capture_output=True, timeout=60)
             checked.append((script, done.returncode, done.stderr.decode("utf-8", "replace").strip()))
         return checked
