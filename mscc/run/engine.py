@@ -209,7 +209,7 @@ class Runner:
                     phase(self.backend.prepare_phase)
                 booted = self.backend.prepare(job, log.note)
                 if booted:
-                    result.phases["boot"] = booted
+                    result.phases[self.backend.prepare_phase or "boot"] = booted
                 at = phase("sync-in")
                 self.backend.sync_in(job)
                 result.phases["sync-in"] = time.monotonic() - at
