@@ -81,8 +81,9 @@ def start(directory: Path) -> Server:
     ]))
     # -D: stay in the foreground, so this Popen is sshd itself; -e: log to stderr.
     inner = f"mount -t tmpfs tmpfs /run && mkdir -p /run/sshd && exec {SSHD} -D -e -f {config}"
-    process = subprocess.Popen(["unshare", "-m", "sh", "-c", inner], stdin=subprocess.DEVNULL,
-                               stdout=subprocess.DEVNULL, stderr=open(directory / "sshd.log", "wb"))
+    with open(directory / "sshd.log", "wb") as log:
+        process = subprocess.Popen(["unshare", "-m", "sh", "-c", inner], stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -7,13 +7,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import sshd
 from click.testing import CliRunner
+from conftest import FAIL, HANG, PASS, SILENT, leftovers, write_job
 
 from mscc.run import report as reports
 from mscc.run.cli import run
-
-import sshd
-from conftest import FAIL, HANG, PASS, SILENT, leftovers, write_job
 
 pytestmark = pytest.mark.skipif(sshd.missing() is not None, reason=str(sshd.missing()))
 
