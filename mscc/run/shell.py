@@ -46,8 +46,8 @@ def build_wrapper(workdir: str, run_files: str, script: str, env: dict[str, str]
     q = shlex.quote
     return (
         f"echo \"$$ $PPID\" >{q(run_files + '.pid')} || exit 125\n"
-        f"cd {q(workdir)} || exit 125\n"
-        f"env -i {_env_words(env)} sh {q('./' + script)} </dev/null 2>&1\n"
+        # A subshell changes directory, so relative RUN_FILES stay relative to where we are.
+        f"(cd {q(workdir)} && exec env -i {_env_words(env)} sh {q('./' + script)} </dev/null 2>&1)\n"
         "status=$?\n"
         f"echo \"$status\" >{q(run_files + '.status')}\n"
         "exit \"$status\"\n"

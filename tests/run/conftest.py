@@ -46,6 +46,9 @@ if then fi
 """
 
 
+KINDS = {"build.sh": "build-script", "lima.yaml": "vm-definition", "qemu.sh": "vm-definition"}
+
+
 def write_job(out: Path, profile: str, target: str, script: str, extra: dict[str, str] | None = None) -> Path:
     """OUT/PROFILE/TARGET with build.sh and a manifest.json like the emitters write."""
     directory = out / profile / target
@@ -56,7 +59,7 @@ def write_job(out: Path, profile: str, target: str, script: str, extra: dict[str
         path = directory / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-        kind = "build-script" if name == "build.sh" else ("zfs-setup" if name.endswith(".sh") else "report")
+        kind = KINDS.get(name, "zfs-setup" if name.endswith(".sh") else "report")
         entries.append({"kind": kind, "path": name, "sha256": hashlib.sha256(text.encode()).hexdigest()})
     manifest = {"files": sorted(entries, key=lambda e: e["path"]), "generator": "mscc 0.1.0",
                 "profile": profile, "source": "fixture.msk", "target": target, "version": "3.22"}

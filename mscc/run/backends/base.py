@@ -154,17 +154,24 @@ class ShellBackend(Backend):
         lines = out.decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else "still alive: unknown"
 
+    # Exit statuses of the command channel itself (ssh: 255); lima's client has no reserved one.
+    channel_failures: frozenset[int] | None = frozenset({255})
+
     def exit_code(self, running: Running) -> int:
+        """The build's exit status. A nonzero status of the channel is confirmed against the
+        status file the wrapper wrote: the channel's own failure is an infrastructure error."""
         code = running.process.wait()
-        if code == 255 or code < 0:
-            # The channel's own failure, unless the wrapper recorded the build's status.
-            status = shlex.quote(self.run_files(running.job) + ".status")
-            try:
-                text = self.check(f"cat {status}", "reading the build's exit status", timeout=60)
-                return int(text.decode().strip())
-            except (InfraError, ValueError):
-                raise InfraError(f"{self.name}: the connection failed during the build") from None
-        return code
+        if code == 0:
+            return 0
+        status = shlex.quote(self.run_files(running.job) + ".status")
+        try:
+            text = self.check(f"cat {status}", "reading the build's exit status", timeout=60)
+            return int(text.decode().strip())
+        except (InfraError, ValueError):
+            if code < 0 or self.channel_failures is None or code in self.channel_failures:
+                raise InfraError(f"{self.name}: the connection failed during the build "
+                                 f"(status {code})") from None
+            return code
 
     def sync_out(self, job: Job, env: dict[str, str]) -> list[Artifact]:
         listing = self.check(collect_script(self.workdir(job), job.target), "listing artifacts")
