@@ -10,11 +10,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from runfixtures import FAIL, PASS, write_job
 
 from mscc.run import report as reports
 from mscc.run.cli import run
-
-from conftest import FAIL, PASS, write_job
 
 STUB = Path(__file__).with_name("stub_limactl.py")
 
@@ -85,7 +84,7 @@ def test_lima_boot_is_retried_once(tmp_path, lima, monkeypatch):
     out = tmp_path / "out"
     with_lima_yaml(out, "p", PASS)
     monkeypatch.setenv("STUB_LIMA_FAIL_START", "1")
-    result, doc = invoke(tmp_path, out)
+    result, _ = invoke(tmp_path, out)
     assert result.exit_code == 0, result.output
     assert [shape(c) for c in calls(lima)].count("start --timeout=600s mscc-alpine") == 1 + 1
     assert "stop --force mscc-alpine" in [shape(c) for c in calls(lima)]

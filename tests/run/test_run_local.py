@@ -13,7 +13,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FAIL, HANG, PASS, REPO, SILENT, SYNTAX_ERROR, leftovers, write_job
+from runfixtures import (
+    FAIL,
+    HANG,
+    PASS,
+    REPO,
+    SILENT,
+    SYNTAX_ERROR,
+    leftovers,
+    write_job,
+)
 
 from mscc.run import report as reports
 from mscc.run.cli import parse_duration, run

@@ -7,9 +7,9 @@ from __future__ import annotations
 import json
 
 import pytest
-import sshd
+import run_sshd as sshd
 from click.testing import CliRunner
-from conftest import FAIL, HANG, PASS, SILENT, leftovers, write_job
+from runfixtures import FAIL, HANG, PASS, SILENT, leftovers, write_job
 
 from mscc.run import report as reports
 from mscc.run.cli import run
