@@ -166,7 +166,10 @@ def run(out: Path, **kwargs) -> None:
 @click.pass_context
 def build_all(ctx: click.Context, file: str, target: str | None, output: str, **kwargs) -> None:
     """Compile FILE, then run every profile/target pair it wrote, in order."""
-    compile_command = ctx.find_root().command.get_command(ctx, "compile")  # type: ignore[attr-defined]
+    root = ctx.find_root().command
+    if not isinstance(root, click.Group):  # invoked on its own (tests, other front ends)
+        from mscc.cli import main as root
+    compile_command = root.get_command(ctx, "compile")  # type: ignore[attr-defined]
     if compile_command is None:
         raise click.UsageError("this mscc has no compile command")
     try:

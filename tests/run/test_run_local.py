@@ -238,3 +238,17 @@ def test_ctrl_c_kills_the_build_tree_and_writes_the_report(tmp_path, mark):
     assert leftovers(mark) == []
     doc = load(results)
     assert doc["jobs"][0]["status"] == "failed" and doc["not_run"] == ["q/alpine"] and doc["exit_code"] == 130
+
+
+def test_build_all_compiles_then_runs(tmp_path):
+    from mscc.run.cli import build_all
+
+    out, results = tmp_path / "out", tmp_path / "results"
+    result = CliRunner().invoke(build_all, [str(REPO / "examples" / "m3.msk"), "--target", "alpine", "-o", str(out),
+                                            "--results", str(results)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "wrote " in result.output and "m3/alpine: passed" in result.output
+    assert load(results)["jobs"][0]["phases"].keys() == {"check"}
+    bad = tmp_path / "bad.msk"
+    bad.write_text("profile {")
+    assert CliRunner().invoke(build_all, [str(bad), "-o", str(tmp_path / "o2")]).exit_code == 1

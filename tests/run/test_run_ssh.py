@@ -9,7 +9,7 @@ import json
 import pytest
 import run_sshd as sshd
 from click.testing import CliRunner
-from runfixtures import FAIL, HANG, PASS, SILENT, leftovers, write_job
+from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, write_job
 
 from mscc.run import report as reports
 from mscc.run.cli import run
@@ -89,3 +89,22 @@ def test_ssh_unreachable_is_an_infrastructure_error(server, tmp_path):
     assert result.exit_code == 3, result.output
     doc = json.loads((results / "report.json").read_text())
     assert doc["jobs"][0]["status"] == "infra-error" and "did not answer ssh" in doc["jobs"][0]["reason"]
+
+
+@pytest.mark.kernel
+def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree):
+    """`mscc build-all` end to end: compile an example for alpine, then run its real build.sh
+    over ssh with AUDIT_ONLY=1 against the Linux 6.12 tree the kernel tests unpack."""
+    from mscc.run.cli import build_all
+
+    out, results = tmp_path / "out", tmp_path / "results"
+    base = REPO / "targets" / "alpine" / "virt.aarch64.config"
+    result = CliRunner().invoke(build_all, [
+        str(REPO / "examples" / "m3.msk"), "--target", "alpine", "-o", str(out), "--backend", "ssh",
+        *server.options(str(tmp_path / "remote")), "--results", str(results),
+        "--env", f"KERNEL_SRC={tree}", "--env", f"BASE_CONFIG={base}", "--env", "AUDIT_ONLY=1",
+        "--env", f"BUILD_DIR={tmp_path / 'remote-build'}", "--timeout", "20m"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "[m3/alpine] build.sh: audit passed" in result.output
+    doc = json.loads((results / "report.json").read_text())
+    assert reports.validate(doc) == [] and doc["jobs"][0]["status"] == "passed"
