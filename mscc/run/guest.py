@@ -94,7 +94,7 @@ class PrivateApt:
     def kernel_package(self) -> str:
         """linux-image-arm64 is a metapackage: the versioned image it depends on."""
         show = self.run("apt-cache", "show", "linux-image-arm64")
-        match = re.search(r"^Depends:.*?(linux-image-[0-9][^\s,]*-arm64)\b", show, re.M)
+        match = re.search(r"^Depends:.*?(linux-image-[0-9][^\s,]*-arm64)\b", show, re.MULTILINE)
         if not match:
             raise RuntimeError("apt-cache show linux-image-arm64 names no kernel package")
         return match.group(1)

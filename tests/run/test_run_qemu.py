@@ -14,13 +14,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from runfixtures import FAIL, HANG, PASS, SILENT, write_job
 
 from mscc.run import report as reports
 from mscc.run.backends.qemu import QemuBackend
 from mscc.run.cli import run
 from mscc.run.guest import machine_archive
-
-from runfixtures import FAIL, HANG, PASS, SILENT, write_job
 
 BOOT = os.environ.get("MSCC_BOOT_TEST") == "1"
 
