@@ -13,15 +13,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 # The one registry of declared artifacts, by target. Sources: the build.sh each emitter writes
-# (mscc/emit/*): alpine builds in $PWD/build-$VARIANT (O=), FreeBSD's buildkernel puts the
-# kernel under MAKEOBJDIRPREFIX (default /usr/obj), NetBSD and OpenBSD build in the source
-# tree's sys/arch/*/compile/KERNCONF (default SRC=/usr/src).
+# (mscc/emit/*): alpine builds in $PWD/build-$VARIANT (O=); FreeBSD's buildkernel puts the
+# kernel under MAKEOBJDIRPREFIX (default /usr/obj); NetBSD's build.sh kernel=KCONF and
+# OpenBSD's config + make build in sys/arch/*/compile/KERNCONF of the source tree (default
+# SRC=/usr/src; bsd-kernel-facts.md 2.6, 3.5). Where the object files go inside that directory
+# (NetBSD with or without -O, OpenBSD's obj/ subdirectory) is UNCONFIRMED, so both layouts
+# are listed; a pattern that matches nothing copies nothing.
 DECLARED: dict[str, tuple[str, ...]] = {
     "alpine": ("build-*/.config", "build-*/arch/arm64/boot/Image"),
     "freebsd": ("/usr/obj/usr/src/arm64.aarch64/sys/MSCC_*/kernel",),
     "netbsd": ("/usr/src/sys/arch/evbarm/compile/MSCC_*/netbsd",
-               "/usr/src/sys/arch/evbarm/compile/MSCC_*/netbsd.img"),
-    "openbsd": ("/usr/src/sys/arch/arm64/compile/MSCC_*/obj/bsd",),
+               "/usr/src/sys/arch/evbarm/compile/MSCC_*/netbsd.img",
+               "/usr/obj/sys/arch/evbarm/compile/MSCC_*/netbsd",
+               "/usr/obj/sys/arch/evbarm/compile/MSCC_*/netbsd.img"),
+    "openbsd": ("/usr/src/sys/arch/arm64/compile/MSCC_*/bsd",
+                "/usr/src/sys/arch/arm64/compile/MSCC_*/obj/bsd"),
 }
 # Artifacts larger than this are not copied back (a runaway build must not fill RESULTS).
 MAX_ARTIFACT_BYTES = 1 << 31

@@ -121,10 +121,6 @@ def execute(out: Path, kwargs: dict) -> int:
     if not chosen:
         raise click.UsageError(f"no job under {out}: no PROFILE/TARGET/manifest.json lists a build-script")
     results: Path = kwargs["results"]
-    try:
-        results.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise click.UsageError(f"cannot create {results}: {err.strerror or err}") from None
     backend_options = {k: kwargs[k] for k in BACKEND_KEYS}
     try:
         backend = load(kwargs["backend"])(results, backend_options)
@@ -137,6 +133,10 @@ def execute(out: Path, kwargs: dict) -> int:
     unusable = runner.load_resume()
     if unusable:
         raise click.UsageError(f"--resume: {unusable}")
+    try:
+        results.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise click.UsageError(f"cannot create {results}: {err.strerror or err}") from None
     console.say(f"mscc run: {len(chosen)} job(s) with the {backend.name} backend; results in {results}")
     doc, code = runner.run(chosen)
     summary = doc["summary"]
