@@ -164,7 +164,7 @@ def run(out: Path, **kwargs) -> None:
               show_default=True, help="Where the compiled files go (then run from there).")
 @run_options
 @click.pass_context
-def build_all(ctx: click.Context, file: str, target: str | None, output: str, **kwargs) -> None:
+def build_all(ctx: click.Context, /, file: str, target: str | None, output: str, **kwargs) -> None:
     """Compile FILE, then run every profile/target pair it wrote, in order."""
     root = ctx.find_root().command
     if not isinstance(root, click.Group):  # invoked on its own (tests, other front ends)

@@ -102,7 +102,7 @@ def schema() -> dict[str, Any]:
 
 def validate(doc: dict[str, Any]) -> list[str]:
     """Schema violations of DOC, as messages (empty when it is valid)."""
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     validator = jsonschema.Draft202012Validator(schema())
     return [f"{'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"

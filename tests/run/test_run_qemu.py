@@ -85,3 +85,21 @@ def test_qemu_guest_runs_every_fixture(tmp_path):
     assert len(jobs["a-pass"]["artifacts"]) == 2 and "boot" in jobs["a-pass"]["phases"]
     console = Path(results / doc["consoles"][0]).read_text()
     assert "mscc-guest: network up" in console and "reboot: Power down" in console
+
+
+@pytest.mark.boot
+@pytest.mark.skipif(not BOOT, reason="set MSCC_BOOT_TEST=1 to start QEMU")
+@pytest.mark.skipif(shutil.which("qemu-system-aarch64") is None, reason="needs qemu-system-aarch64")
+def test_qemu_boot_failure_is_retried_once_then_infra_error(tmp_path):
+    kernel, key = tmp_path / "not-a-kernel", tmp_path / "key"
+    kernel.write_bytes(b"\0" * 16)
+    key.write_text("key")
+    out, results = tmp_path / "out", tmp_path / "results"
+    write_job(out, "p", "alpine", PASS)
+    result = CliRunner().invoke(run, [str(out), "--backend", "qemu", "--kernel", str(kernel), "--identity", str(key),
+                                      "--results", str(results), "--boot-timeout", "2s"], catch_exceptions=False)
+    assert result.exit_code == 3, result.output
+    assert "boot attempt 1 failed" in result.output
+    doc = json.loads((results / "report.json").read_text())
+    assert doc["jobs"][0]["status"] == "infra-error" and "did not come up" in doc["jobs"][0]["reason"]
+    assert doc["consoles"] == ["logs/console-qemu-1.log", "logs/console-qemu-2.log"]
