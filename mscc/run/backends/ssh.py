@@ -76,8 +76,12 @@ class SshBackend(ShellBackend):
         """Poll `ssh true` (without a master) until it succeeds or DEADLINE passes."""
         last = ""
         while True:
+            # ssh keeps the first value of an option: this one wins over base_argv's, so a
+            # poll never outlives the deadline by more than a second.
+            wait = max(1, min(10, int(deadline - time.monotonic()) + 1))
             try:
-                done = subprocess.run([*self.base_argv(), "-o", "ControlMaster=no", "-o", "ControlPath=none",
+                done = subprocess.run(["ssh", "-o", f"ConnectTimeout={wait}", *self.base_argv()[1:],
+                                       "-o", "ControlMaster=no", "-o", "ControlPath=none",
                                        self.destination, "true"], stdin=subprocess.DEVNULL,
                                       capture_output=True, timeout=30, check=False, start_new_session=True)
                 if done.returncode == 0:
