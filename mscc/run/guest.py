@@ -23,12 +23,13 @@ from pathlib import Path
 from mscc.run.cache import cache_root, locked
 
 # dropbear-bin and the shared libraries it links against on arm64 (its Depends in bookworm).
+# libc-bin for getconf (busybox has no getconf applet).
 PACKAGES = ("busybox-static", "dropbear-bin", "libc6", "libcrypt1", "zlib1g", "libtomcrypt1", "libtommath1",
-            "libgmp10")
+            "libgmp10", "libc-bin")
 # Debian's arm64 kernel has the virtio PCI transport and network driver as modules; these and
 # what they depend on go into the initramfs, loaded in dependency order.
 MODULES = ("virtio_pci", "virtio_net")
-LAYOUT_VERSION = "2"  # bump when the initramfs layout changes: the cache key includes it
+LAYOUT_VERSION = "3"  # bump when the initramfs layout changes: the cache key includes it
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ def _assemble(unpacked: Path, guest_dir: Path) -> Guest:
         (initramfs / "bin" / applet).symlink_to("busybox")
     (initramfs / "init").symlink_to("bin/busybox")
     shutil.copy2(unpacked / "usr/sbin/dropbear", initramfs / "usr/sbin/dropbear")
+    shutil.copy2(unpacked / "usr/bin/getconf", initramfs / "usr/bin/getconf")
     # The shared libraries dropbear needs: everything the packages put in lib directories.
     for lib_dir in ("lib", "usr/lib"):
         for lib in (unpacked / lib_dir).rglob("*.so*"):
@@ -218,7 +220,7 @@ def _assemble(unpacked: Path, guest_dir: Path) -> Guest:
     (initramfs / "root/.ssh/authorized_keys").write_text(key.with_suffix(".pub").read_text())
     # busybox --install at boot would need a writable /bin: make the applet links now.
     for applet in ("mount", "mkdir", "insmod", "hostname", "ip", "echo", "ps", "tar", "awk", "env", "rm",
-                   "cat", "sleep", "kill", "uname", "getconf", "ls", "cp", "mv", "chmod", "grep", "sed", "sort",
+                   "cat", "sleep", "kill", "uname", "ls", "cp", "mv", "chmod", "grep", "sed", "sort",
                    "head", "tail", "printf", "tr", "wc", "date", "id", "true", "false", "poweroff", "dd", "find",
                    "xargs", "cut", "uniq", "gzip", "sha256sum", "readlink", "dirname", "basename", "test",
                    "touch", "ln", "df", "du", "free", "pwd"):
@@ -243,8 +245,10 @@ def debian_arm64_guest(cache: Path | None = None) -> Guest:
             return Guest(guest_dir / "vmlinuz", guest_dir / "initrd.gz", guest_dir / "id_ed25519")
         guest_dir.mkdir(parents=True, exist_ok=True)
         unpacked = guest_dir / "download" / "root"
-        if not (unpacked / "bin/busybox").exists():
+        wanted = guest_dir / "download" / "packages"
+        if not wanted.exists() or wanted.read_text() != " ".join(PACKAGES):
             shutil.rmtree(guest_dir / "download", ignore_errors=True)
             (guest_dir / "download").mkdir()
             unpacked = _download(guest_dir / "download")
+            wanted.write_text(" ".join(PACKAGES))
         return _assemble(unpacked, guest_dir)

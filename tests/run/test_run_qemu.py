@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from runfixtures import FAIL, HANG, PASS, SILENT, write_job
+from runfixtures import FAIL, HANG, PASS, REPO, SILENT, write_job
 
+from mscc.cli import main as compile_main
 from mscc.run import report as reports
 from mscc.run.backends.qemu import QemuBackend
 from mscc.run.cli import run
@@ -103,3 +104,67 @@ def test_qemu_boot_failure_is_retried_once_then_infra_error(tmp_path):
     doc = json.loads((results / "report.json").read_text())
     assert doc["jobs"][0]["status"] == "infra-error" and "did not come up" in doc["jobs"][0]["reason"]
     assert doc["consoles"] == ["logs/console-qemu-1.log", "logs/console-qemu-2.log"]
+
+
+def _load_boot_test():
+    import importlib.machinery
+    import importlib.util
+
+    loader = importlib.machinery.SourceFileLoader("mscc_boot_test_script", str(REPO / "scripts" / "boot-test"))
+    spec = importlib.util.spec_from_loader(loader.name, loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+def mscc_16k_kernel(tmp_path: Path) -> Path:
+    """mscc's own minimal 16K kernel for tests/run/guest16k.msk: tinyconfig + the fragment mscc
+    emits, cross-built with scripts/boot-test's steps and cache (~/.cache/mscc/boot-test/KEY,
+    seeded from the nearest build, so after the boot test it is an incremental build)."""
+    import fcntl
+    import subprocess
+
+    boot_test = _load_boot_test()
+    out = tmp_path / "kernel-out"
+    done = CliRunner().invoke(compile_main, ["compile", str(Path(__file__).with_name("guest16k.msk")),
+                                             "--target", "alpine", "-o", str(out)])
+    assert done.exit_code == 0, done.output
+    fragment = out / "guest16k" / "alpine" / "kernel" / "minimal.fragment.config"
+    requested = boot_test.read_fragment(fragment)
+    tree_out = subprocess.run([str(REPO / "scripts" / "linux-tree")], stdout=subprocess.PIPE, text=True, check=True)
+    tree = Path(tree_out.stdout.strip().splitlines()[-1])
+    toolchain = boot_test.toolchain_id(boot_test.kernel_version(tree))
+    build = boot_test.cache_root() / boot_test.cache_key(requested, toolchain)
+    build.mkdir(parents=True, exist_ok=True)
+    with open(build / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        (build / "fragment.config").write_text(fragment.read_text())
+        (build / ".last-used").touch()
+        boot_test.seed_from_nearest(build, toolchain)
+        (build / ".mscc-toolchain").write_text(toolchain)
+        final = boot_test.configure(tree, build, fragment, requested, boot_test.Timer())
+        boot_test.check_page_size(final, "16K")
+        return boot_test.build_image(tree, build, os.cpu_count() or 2)
+
+
+@pytest.mark.boot
+@pytest.mark.skipif(not BOOT, reason="set MSCC_BOOT_TEST=1 to build and boot mscc's 16K kernel")
+@pytest.mark.skipif(shutil.which("qemu-system-aarch64") is None or shutil.which("aarch64-linux-gnu-gcc") is None
+                    or not Path("/usr/src/linux-source-6.12.tar.xz").exists(),
+                    reason="needs qemu-system-arm, gcc-aarch64-linux-gnu and linux-source-6.12")
+def test_guest_boots_on_mscc_16k_kernel(tmp_path):
+    """The same Debian userland on the minimal 16K kernel mscc designed for an Alpine profile:
+    a job run over ssh reports getconf PAGESIZE = 16384."""
+    from mscc.run.guest import debian_arm64_guest
+
+    guest = debian_arm64_guest()
+    image = mscc_16k_kernel(tmp_path)
+    out, results = tmp_path / "out", tmp_path / "results"
+    write_job(out, "guest16k", "alpine", "#!/bin/sh\necho \"PAGESIZE=$(getconf PAGESIZE)\"\nuname -r\n")
+    result = CliRunner().invoke(run, [
+        str(out), "--backend", "qemu", "--kernel", str(image), "--initrd", str(guest.initrd),
+        "--identity", str(guest.key), "--append", "console=ttyAMA0 panic=-1", "--results", str(results),
+        "--boot-timeout", "5m"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "[guest16k/alpine] PAGESIZE=16384" in result.output
