@@ -252,3 +252,15 @@ def test_build_all_compiles_then_runs(tmp_path):
     bad = tmp_path / "bad.msk"
     bad.write_text("profile {")
     assert CliRunner().invoke(build_all, [str(bad), "-o", str(tmp_path / "o2")]).exit_code == 1
+
+
+def test_build_output_cannot_drive_the_terminal(tmp_path):
+    out = tmp_path / "out"
+    write_job(out, "p", "alpine", "#!/bin/sh\nprintf 'clear\\033[2J\\rbell\\007 no newline at the end'\n")
+    results = tmp_path / "results"
+    result = invoke(str(out), "--backend", "local", "--results", str(results))
+    assert result.exit_code == 0
+    assert "[p/alpine] clear?[2J?bell? no newline at the end" in result.output
+    assert "\033" not in result.output
+    # The log keeps the bytes as they were.
+    assert (results / "logs" / "p-alpine.log").read_bytes().startswith(b"clear\033[2J")
