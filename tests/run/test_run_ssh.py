@@ -92,13 +92,13 @@ def test_ssh_unreachable_is_an_infrastructure_error(server, tmp_path):
 
 
 @pytest.mark.kernel
-def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree):
+def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree, alpine_base_config):
     """`mscc build-all` end to end: compile an example for alpine, then run its real build.sh
     over ssh with AUDIT_ONLY=1 against the Linux 6.12 tree the kernel tests unpack."""
     from mscc.run.cli import build_all
 
     out, results = tmp_path / "out", tmp_path / "results"
-    base = REPO / "targets" / "alpine" / "virt.aarch64.config"
+    base = alpine_base_config
     result = CliRunner().invoke(build_all, [
         str(REPO / "examples" / "m3.msk"), "--target", "alpine", "-o", str(out), "--backend", "ssh",
         *server.options(str(tmp_path / "remote")), "--results", str(results),
