@@ -4,6 +4,7 @@ through the Console it is given."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import shutil
@@ -85,10 +86,8 @@ def pump(process: subprocess.Popen, feed: Callable[[bytes], None], deadline: flo
 def _drain(running: Running, feed: Callable[[bytes], None]) -> None:
     """After a kill: keep what the build printed last, then make sure our own child is gone."""
     process = running.process
-    try:
+    with contextlib.suppress(OSError):
         pump(process, feed, time.monotonic() + 5, 5)
-    except OSError:
-        pass
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:

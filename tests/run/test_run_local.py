@@ -212,8 +212,8 @@ def test_format_json_prints_the_report(tmp_path):
     write_job(out, "p", "alpine", PASS)
     results = tmp_path / "results"
     done = subprocess.run([sys.executable, "-m", "mscc", "run", str(out), "--results", str(results), "--format",
-                           "json"], check=False, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
-                          timeout=60)
+                           "json"], check=False, capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == load(results)
     assert "[p/alpine]" in done.stderr

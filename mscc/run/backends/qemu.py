@@ -10,6 +10,7 @@ efi-virtio.rom, which Debian only ships in ipxe-qemu). A boot gets its own timeo
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import platform
@@ -152,10 +153,8 @@ class QemuBackend(SshBackend):
             super().close(say)
             return self.consoles
         if self.connected:
-            try:
+            with contextlib.suppress(InfraError):
                 self.run("poweroff -f >/dev/null 2>&1 &", timeout=20)
-            except InfraError:
-                pass
         super().close(say)
         deadline = time.monotonic() + 10
         while self.vm is not None and self.vm.poll() is None and time.monotonic() < deadline:
