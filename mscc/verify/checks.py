@@ -156,11 +156,16 @@ _SPEC = re.compile(r"^([a-z_][a-z0-9_]*?)\*(?: at ([a-z_][a-z0-9_]*?)\?)?$")
 
 
 def _instance_regex(spec: str) -> str | None:
-    """`ld* at virtio?` → the dmesg line of such an instance, `^ld[0-9]+ at virtio[0-9]+`."""
+    """`ld* at virtio?` → the dmesg line of such an instance, `ld[0-9]+ at virtio[0-9]+`."""
     m = _SPEC.match(spec)
     if not m:
         return None
-    return f"^{m.group(1)}[0-9]+ at " + (f"{m.group(2)}[0-9]+" if m.group(2) else "")
+    return _line(f"{m.group(1)}[0-9]+ at " + (f"{m.group(2)}[0-9]+" if m.group(2) else ""))
+
+
+def _line(regex: str) -> str:
+    # NetBSD stamps each kernel message with the seconds since boot, `[     1.0000030] `
+    return r"^(\[[ 0-9.]*\] )?" + regex
 
 
 def _dmesg_check(cls: str, present: bool, regex: str, driver: str) -> Check:
@@ -202,7 +207,7 @@ def _openbsd(ctx: Context) -> list[Check]:
     for present, classes, key in ((True, kept, "device"), (False, removed, "remove")):
         for cls in classes:
             for name in ctx.target.devices[cls].get(key, ()):
-                out.append(_dmesg_check(cls, present, f"^{name}[0-9]+ at ", name))
+                out.append(_dmesg_check(cls, present, _line(f"{name}[0-9]+ at "), name))
     return out + [_sysctl(name, value) for name, value in bsd.sysctl_lines(ctx)]
 
 
