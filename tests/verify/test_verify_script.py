@@ -154,10 +154,10 @@ def test_hostile_values_are_data_in_the_script_and_in_the_json(tmp_path):
     cwd = os.getcwd()
     try:
         os.chdir(guest)
-        code, results, _ = _run(script, guest)
+        _, results, _ = _run(script, guest)  # the devices differ from the fixture; this is about quoting
     finally:
         os.chdir(cwd)
-    assert code == 0 and not (guest / "pwned").exists()
+    assert not (guest / "pwned").exists()
     domain = next(r for r in results if r["setting"] == "sysctl kernel.domainname")
     assert domain["wanted"] == domain["actual"] == "$(touch pwned) `touch pwned` \"x\" \\ 'q'" and domain["ok"]
 
