@@ -77,8 +77,8 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
         artifacts, decisions = module.emit(ctx)
         from mscc.emit.common import report
         artifacts.append(report(ctx, decisions, problems))
-        from mscc.verify import verify_script  # every target reads its settings back
-        artifacts.append(verify_script(ctx))
+        from mscc.verify import bench_script, verify_script  # every target reads back and measures
+        artifacts += [verify_script(ctx), bench_script(ctx)]
         meta = {"generator": f"mscc {__version__}", "profile": profile.name, "target": name,
                 "version": ctx.version["name"], "source": Path(profile.span.file).as_posix()}
         result.bundles.append(Bundle(f"{profile.name}/{name}", tuple(artifacts), manifest(artifacts, meta)))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 KINDS = ("kernel-config", "zfs-tunables", "sysctl", "loader-conf", "zfs-setup", "build-script",
-         "vm-definition", "image-script", "report", "verify-script")
+         "vm-definition", "image-script", "report", "verify-script", "bench-script")
 
 
 @dataclass(frozen=True)

@@ -13,3 +13,14 @@ def verify_script(ctx: Context) -> Artifact:
 
     text = render("common/templates/verify.sh.j2", checks=checks(ctx))
     return Artifact("verify.sh", "verify-script", text, executable=True)
+
+
+# the operating system bench.sh measures, by target (its readers differ: /proc, sysctl)
+_FAMILY = {"alpine": "linux", "freebsd": "freebsd", "netbsd": "netbsd", "openbsd": "openbsd"}
+
+
+def bench_script(ctx: Context) -> Artifact:
+    from mscc.emit.render import render
+
+    text = render("common/templates/bench.sh.j2", family=_FAMILY[ctx.target.name])
+    return Artifact("bench.sh", "bench-script", text, executable=True)
