@@ -1,0 +1,68 @@
+"""`mscc bench --compare A.json B.json`: two bench.sh outputs side by side, with B/A ratios.
+
+A ratio is printed only when both figures are exact (a size: min = max = value) or have 3
+or more repetitions whose ranges (min..max) do not overlap; otherwise the spread makes the
+ratio meaningless and the column says why instead."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+MIN_REPETITIONS = 3
+
+
+def load(path: Path) -> dict[str, dict]:
+    """metric → figure, from bench.sh's JSON lines (or a JSON list of the same objects)."""
+    text = path.read_text(encoding="utf-8")
+    try:
+        doc = json.loads(text)
+        figures = doc if isinstance(doc, list) else [doc]
+    except json.JSONDecodeError:
+        figures = [json.loads(line) for line in text.splitlines() if line.strip()]
+    return {str(f["metric"]): f for f in figures if isinstance(f, dict) and "metric" in f}
+
+
+def ratio(a: dict, b: dict) -> str:
+    if a.get("value") is None or b.get("value") is None:
+        return "-"
+    exact = all(f.get("min") == f.get("max") == f["value"] for f in (a, b))  # a size, not a timing
+    if not exact and min(a.get("repetitions") or 0, b.get("repetitions") or 0) < MIN_REPETITIONS:
+        return f"- (fewer than {MIN_REPETITIONS} runs)"
+    if not exact and not (a["max"] < b["min"] or b["max"] < a["min"]):
+        return "- (ranges overlap)"
+    if not a["value"]:
+        return "-"
+    return f"{b['value'] / a['value']:.2f}x"
+
+
+def _cell(f: dict | None) -> str:
+    if f is None or f.get("value") is None:
+        return "-"
+    spread = f" [{f['min']}..{f['max']}, n={f['repetitions']}]" if (f.get("repetitions") or 0) > 1 else ""
+    return f"{f['value']} {f.get('unit', '')}{spread}".strip()
+
+
+def table(a: dict[str, dict], b: dict[str, dict], names: tuple[str, str]) -> list[str]:
+    rows = [("metric", *names, "B/A")]
+    for metric in list(a) + [m for m in b if m not in a]:
+        fa, fb = a.get(metric), b.get(metric)
+        rows.append((metric, _cell(fa), _cell(fb), ratio(fa, fb) if fa and fb else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    line = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    return [line[0], "|" + "|".join("-" * (w + 2) for w in widths) + "|", *line[1:]]
+
+
+@click.command("bench")
+@click.option("--compare", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
+              metavar="A.json B.json", help="two outputs of bench.sh: print them side by side with B/A ratios")
+def bench(compare: tuple[Path, Path]) -> None:
+    """Compare two bench.sh results (run bench.sh in each guest by hand; see docs/performance.md)."""
+    try:
+        a, b = (load(p) for p in compare)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
+        raise click.ClickException(f"cannot read a bench result: {err}") from None
+    for line in table(a, b, (compare[0].name, compare[1].name)):
+        click.echo(line)
