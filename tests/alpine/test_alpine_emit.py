@@ -63,7 +63,7 @@ def test_example_compiles_for_alpine_with_the_promised_files(example):
         paths = files(bundle)
         zfs = "zfs-setup.sh" in paths
         expected = {"kernel/virt.fragment.config", "kernel/minimal.fragment.config", "etc/sysctl.d/90-mscc.conf",
-                    "build.sh", "lima.yaml", "report.txt"}
+                    "build.sh", "lima.yaml", "report.txt", "verify.sh", "bench.sh"}
         expected |= {"etc/modprobe.d/zfs.conf", "zfs-setup.sh"} if zfs else set()
         expected |= {"image/mkimage.sh"} if "image/mkimage.sh" in paths else set()
         assert expected == set(paths)
