@@ -1,0 +1,226 @@
+"""An x86_64 KVM guest with a real OpenZFS, to run zfs-setup.sh, verify.sh and bench.sh of an
+Alpine-style profile against the real thing.
+
+Debian bookworm-backports has Linux 6.12 and, in contrib, OpenZFS 2.3 (zfs-dkms and
+zfsutils-linux: the release Alpine 3.22 ships). Everything is fetched from the archive this
+machine's apt already uses (its address read at run time from its apt sources, as
+mscc.run.guest does; no registry host is written here) with a private apt configuration (own
+state, cache and sources with `contrib` and `bookworm-backports`), so the machine's apt and
+dpkg are untouched:
+
+- the guest root: zfsutils-linux, busybox-static, kmod, libc-bin and what they link, unpacked
+  with dpkg-deb -x into one initramfs;
+- the kernel: the backports linux-image, with the virtio modules the guest needs;
+- the zfs and spl modules, built on this machine from zfs-dkms' source against the backports
+  kernel headers (the headers' Makefile points at /usr/src: it is pointed at the unpacked copy).
+
+All of it is cached in ~/.cache/mscc/zfs-guest-amd64 behind a file lock. A job is one more
+gzip'd cpio archive appended to the initramfs (the kernel unpacks concatenated archives), with
+a run.sh that /init runs; its output comes back on the serial console, and the guest powers
+off when run.sh ends.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from mscc.run.cache import cache_root, locked
+from mscc.run.guest import Archive, _cpio_newc, machine_archive
+
+SUITE = "bookworm"
+BACKPORTS = f"{SUITE}-backports"
+ROOT_PACKAGES = ("zfsutils-linux", "busybox-static", "kmod", "libc-bin")
+# kernel modules /init loads: the virtio devices the test profile keeps (the job loads zfs
+# itself, after installing the profile's modprobe.d file)
+GUEST_MODULES = ("virtio_blk", "virtio_net", "virtio-rng")
+LAYOUT_VERSION = "1"
+
+INIT = """#!/bin/busybox sh
+/bin/busybox mkdir -p /proc /sys /dev /tmp /run /etc/modprobe.d /etc/sysctl.d
+/bin/busybox mount -t proc proc /proc
+/bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
+/bin/busybox mount -t tmpfs tmpfs /tmp
+/bin/busybox --install -s 2>/dev/null
+export PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/root
+for m in $(cat /etc/mscc-modules); do modprobe "$m"; done
+echo "mscc-guest: userspace"
+if [ -x /job/run.sh ]; then
+    /job/run.sh
+    echo "mscc-guest: run.sh exit $?"
+fi
+sync
+poweroff -f
+"""
+
+
+@dataclass(frozen=True)
+class ZfsGuest:
+    kernel: Path
+    initrd: Path
+    release: str          # the guest kernel's uname -r
+    openzfs: str
+
+
+class Apt:
+    """apt-get and apt-cache with their own state, cache and amd64 sources (main, contrib,
+    the suite and its backports)."""
+
+    def __init__(self, root: Path, archive: Archive):
+        for sub in ("state/lists/partial", "cache/archives/partial", "parts"):
+            (root / sub).mkdir(parents=True, exist_ok=True)
+        (root / "status").touch()
+        options = "arch=amd64" + (f" signed-by={archive.signed_by}" if archive.signed_by else "")
+        (root / "sources.list").write_text(
+            f"deb [{options}] {archive.uri} {SUITE} main contrib\n"
+            f"deb [{options}] {archive.uri} {BACKPORTS} main contrib\n")
+        self.options = [
+            "-o", f"Dir::Etc::SourceList={root / 'sources.list'}", "-o", f"Dir::Etc::SourceParts={root / 'parts'}",
+            "-o", f"Dir::State={root / 'state'}", "-o", f"Dir::State::status={root / 'status'}",
+            "-o", f"Dir::Cache={root / 'cache'}", "-o", "APT::Architecture=amd64",
+            "-o", "APT::Architectures::=amd64", "-o", "Debug::NoLocking=1",
+            # the private directories belong to root: no switch to the _apt user
+            "-o", "APT::Sandbox::User=root",
+        ]
+
+    def run(self, tool: str, *args: str, cwd: Path | None = None) -> str:
+        done = subprocess.run([tool, *self.options, *args], capture_output=True, text=True, cwd=cwd,
+                              check=False, stdin=subprocess.DEVNULL, timeout=1800)
+        if done.returncode != 0:
+            raise RuntimeError(f"{tool} {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
+        return done.stdout
+
+    def backports_depends(self, meta: str) -> str:
+        """The versioned package a backports metapackage (linux-image-amd64) depends on."""
+        for stanza in self.run("apt-cache", "show", meta).split("\n\n"):
+            if re.search(r"^Version: .*~bpo", stanza, re.M):
+                match = re.search(r"^Depends: (\S+)", stanza, re.M)
+                if match:
+                    return match.group(1)
+        raise RuntimeError(f"no {BACKPORTS} version of {meta}")
+
+
+def _unpack(debs: list[Path], into: Path) -> None:
+    into.mkdir(parents=True, exist_ok=True)
+    for deb in debs:
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(into)], check=True, timeout=600)
+
+
+def _download(work: Path) -> dict[str, Path]:
+    apt = Apt(work / "apt", machine_archive())
+    apt.run("apt-get", "update")
+    image = apt.backports_depends("linux-image-amd64")        # linux-image-6.12.N+deb12-amd64
+    headers = apt.backports_depends("linux-headers-amd64")
+    flavour = headers.removeprefix("linux-headers-")          # 6.12.N+deb12-amd64
+    common = f"linux-headers-{flavour.removesuffix('-amd64')}-common"
+    kbuild = f"linux-kbuild-{flavour.removesuffix('-amd64')}"
+    root_debs, kernel_debs = work / "root-debs", work / "kernel-debs"
+    for d in (root_debs, kernel_debs):
+        d.mkdir(exist_ok=True)
+    apt.run("apt-get", "-y", "--no-install-recommends", "-t", BACKPORTS, "install", "--download-only",
+            "-o", f"Dir::Cache::archives={root_debs}", *ROOT_PACKAGES)
+    apt.run("apt-get", "download", image, headers, common, kbuild, f"zfs-dkms/{BACKPORTS}", cwd=kernel_debs)
+    out = {"root": work / "root", "kernel": work / "kernel", "build": work / "build"}
+    _unpack(sorted(root_debs.glob("*.deb")), out["root"])
+    _unpack(sorted(kernel_debs.glob("linux-image-*.deb")), out["kernel"])
+    _unpack(sorted(p for p in kernel_debs.glob("*.deb") if not p.name.startswith("linux-image-")), out["build"])
+    return out
+
+
+def _build_zfs(build: Path) -> tuple[str, list[Path]]:
+    """Build spl.ko and zfs.ko from zfs-dkms' source against the unpacked headers."""
+    src = build / "usr/src"
+    obj = next(src.glob("linux-headers-*-amd64"))
+    common = next(src.glob("linux-headers-*-common"))
+    makefile = obj / "Makefile"  # `include /usr/src/...-common/Makefile`: the unpacked copy instead
+    makefile.write_text(makefile.read_text().replace("include /usr/src/", f"include {src}/"))
+    zfs = next(src.glob("zfs-*"))
+    jobs = str(os.cpu_count() or 1)
+    subprocess.run(["./configure", "--disable-dependency-tracking", "--prefix=/usr", "--with-config=kernel",
+                    f"--with-linux={common}", f"--with-linux-obj={obj}"], cwd=zfs, check=True,
+                   capture_output=True, timeout=3600)
+    subprocess.run(["make", "-j", jobs, "-C", "module"], cwd=zfs, check=True, capture_output=True, timeout=7200)
+    return zfs.name.removeprefix("zfs-"), [zfs / "module/spl.ko", zfs / "module/zfs.ko"]
+
+
+def _assemble(parts: dict[str, Path], modules: list[Path], openzfs: str, guest_dir: Path) -> ZfsGuest:
+    root = parts["root"]
+    release = next((parts["kernel"] / "lib/modules").iterdir()).name
+    kmods = root / "lib/modules" / release
+    if kmods.exists():
+        shutil.rmtree(kmods)
+    shutil.copytree(parts["kernel"] / "lib/modules" / release, kmods, symlinks=True)
+    (kmods / "updates").mkdir(exist_ok=True)
+    for module in modules:
+        shutil.copy2(module, kmods / "updates" / module.name)
+    # Debian ships modules compressed (.ko.xz); busybox and kmod both read them through depmod
+    subprocess.run(["depmod", "-b", str(root), release], check=True, timeout=600)
+    (root / "etc/mscc-modules").write_text("\n".join(GUEST_MODULES) + "\n")
+    (root / "init").write_text(INIT)
+    (root / "init").chmod(0o755)
+    (root / "root").mkdir(exist_ok=True)
+    _cpio_newc(root, guest_dir / "initrd.gz")
+    shutil.copy2(next((parts["kernel"] / "boot").glob("vmlinuz-*")), guest_dir / "vmlinuz")
+    (guest_dir / "release").write_text(f"{release} {openzfs}")
+    (guest_dir / "layout").write_text(LAYOUT_VERSION)
+    return ZfsGuest(guest_dir / "vmlinuz", guest_dir / "initrd.gz", release, openzfs)
+
+
+def zfs_guest(cache: Path | None = None) -> ZfsGuest:
+    """The cached guest, assembled first if needed (under the cache's file lock)."""
+    guest_dir = (cache or cache_root()) / "zfs-guest-amd64"
+    with locked(guest_dir):
+        layout, release = guest_dir / "layout", guest_dir / "release"
+        if layout.exists() and layout.read_text() == LAYOUT_VERSION and (guest_dir / "initrd.gz").exists():
+            kernel_release, openzfs = release.read_text().split()
+            return ZfsGuest(guest_dir / "vmlinuz", guest_dir / "initrd.gz", kernel_release, openzfs)
+        work = guest_dir / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        parts = _download(work)
+        openzfs, modules = _build_zfs(parts["build"])
+        guest = _assemble(parts, modules, openzfs, guest_dir)
+        shutil.rmtree(work / "build", ignore_errors=True)  # the module build tree: 1 GB, not needed again
+        return guest
+
+
+@dataclass(frozen=True)
+class Run:
+    console: str
+    seconds: float
+
+
+def run_job(guest: ZfsGuest, files: dict[str, bytes], workdir: Path, *, memory_mib: int = 3072,
+            timeout: float = 900) -> Run:
+    """Boot the guest under KVM with FILES (path under /job → content; run.sh is run) and
+    return its serial console once it powered off."""
+    job = workdir / "job"
+    shutil.rmtree(job, ignore_errors=True)
+    for rel, data in files.items():
+        dest = job / "job" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+        dest.chmod(0o755)
+    _cpio_newc(job, workdir / "job.gz")
+    initrd = workdir / "initrd.gz"
+    with open(initrd, "wb") as out:
+        for part in (guest.initrd, workdir / "job.gz"):
+            out.write(part.read_bytes())
+    console = workdir / "console.log"
+    disk = workdir / "disk.img"
+    disk.write_bytes(b"\0" * (1 << 20))
+    command = ["qemu-system-x86_64", "-enable-kvm", "-cpu", "host", "-smp", "2", "-m", str(memory_mib),
+               "-kernel", str(guest.kernel), "-initrd", str(initrd),
+               "-append", "console=ttyS0 panic=-1 quiet rdinit=/init",
+               "-display", "none", "-no-reboot", "-serial", f"file:{console}",
+               "-drive", f"file={disk},format=raw,if=virtio", "-nic", "user,model=virtio-net-pci",
+               "-device", "virtio-rng-pci"]
+    started = time.monotonic()
+    subprocess.run(command, check=True, timeout=timeout, stdin=subprocess.DEVNULL, capture_output=True)
+    return Run(console.read_text(errors="replace"), time.monotonic() - started)
