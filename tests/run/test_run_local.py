@@ -21,6 +21,7 @@ from runfixtures import (
     SILENT,
     SYNTAX_ERROR,
     leftovers,
+    new_mark,
     write_job,
 )
 
@@ -154,7 +155,8 @@ def test_local_failure_shows_the_last_30_lines(tmp_path):
     assert doc["jobs"][0]["exit_code"] == 7 and doc["not_run"] == ["q/alpine"] and doc["exit_code"] == 1
 
 
-def test_local_timeouts_kill_the_whole_tree(tmp_path, mark):
+def test_local_timeouts_kill_the_whole_tree(tmp_path):
+    mark = new_mark()
     out = tmp_path / "out"
     write_job(out, "hang", "alpine", HANG.replace("MARK", mark))
     write_job(out, "silent", "alpine", SILENT.replace("MARK", mark))
@@ -219,7 +221,8 @@ def test_format_json_prints_the_report(tmp_path):
     assert "[p/alpine]" in done.stderr
 
 
-def test_ctrl_c_kills_the_build_tree_and_writes_the_report(tmp_path, mark):
+def test_ctrl_c_kills_the_build_tree_and_writes_the_report(tmp_path):
+    mark = new_mark()
     out = tmp_path / "out"
     write_job(out, "p", "alpine", HANG.replace("MARK", mark))
     write_job(out, "q", "alpine", PASS)

@@ -9,7 +9,7 @@ import json
 import pytest
 import run_sshd as sshd
 from click.testing import CliRunner
-from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, write_job
+from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, new_mark, write_job
 
 from mscc.run import report as reports
 from mscc.run.cli import run
@@ -57,7 +57,8 @@ def test_ssh_runs_builds_and_copies_back_only_artifacts(server, tmp_path):
     assert doc["backend"]["name"] == "ssh" and doc["backend"]["port"] == server.port
 
 
-def test_ssh_timeouts_kill_the_remote_tree(server, tmp_path, mark):
+def test_ssh_timeouts_kill_the_remote_tree(server, tmp_path):
+    mark = new_mark()
     out = tmp_path / "out"
     write_job(out, "hang", "alpine", HANG.replace("MARK", mark))
     write_job(out, "silent", "alpine", SILENT.replace("MARK", mark))
