@@ -208,7 +208,12 @@ def test_ports_packages_are_installed_and_said_to_be_unchecked(version, tmp_path
     assert codes_of(result) == ["MS643"]
     assert "tmux, htop" in result.diagnostics[0].message
     script = image_of(result)
-    assert "install -r FreeBSD-ports tmux htop" in script
+    assert 'set -- "$@" tmux\nset -- "$@" htop\npkg_root install -r FreeBSD-ports "$@"\n' in script
+    r, _ = dry_run(tmp_path, script)
+    assert r.returncode == 0, r.stderr
+    install = [c for c in commands(r.stdout) if c[0] == "pkg" and "FreeBSD-ports" in c and "install" in c]
+    assert install, r.stdout
+    assert install[0][install[0].index("install"):] == ["install", "-r", "FreeBSD-ports", "tmux", "htop"]
     report = next(a.content for a in result.bundles[0].artifacts if a.path == "report.txt")
     assert "not checked: tmux, htop" in report
 
@@ -219,7 +224,7 @@ def test_src_conf_knobs_are_checked_and_land(tmp_path):
     assert "WITHOUT_NTP" in (bad.diagnostics[0].hint or "")
     good = compile_text(tmp_path, profile("14.3", extra='raw freebsd { src_conf = ["WITHOUT_NTP=yes", "WITH_CCACHE_BUILD=yes"] }'))
     script = image_of(good)
-    assert "    WITHOUT_NTP=yes \\\n" in script and "    WITH_CCACHE_BUILD=yes\n" in script
+    assert 'set -- "$@" WITHOUT_NTP=yes\nset -- "$@" WITH_CCACHE_BUILD=yes\nwrite "$work/src.conf" "$@"' in script
 
 
 @pytest.mark.parametrize("version, image, code", [
