@@ -75,6 +75,15 @@ def test_facts_record_where_they_come_from():
         assert data["generated_by"] == "scripts/extract-freebsd-image-facts.py"
 
 
+@pytest.mark.parametrize("name", ["base-packages-15.json", "src-knobs-14.json"])
+def test_facts_validate_against_their_schema(name):
+    import jsonschema
+
+    schema = load_json("freebsd/image-facts.schema.json")
+    jsonschema.validators.validator_for(schema).check_schema(schema)
+    jsonschema.validate(load_json(f"freebsd/{name}"), schema)
+
+
 def test_base_package_facts_hold_the_known_names():
     facts = base_facts()
     assert {"runtime", "clibs", "rc", "zfs", "ssh", "bootloader", "toolchain", "clang"} <= set(facts["packages"])
