@@ -266,7 +266,7 @@ class KconfigReader:
         self.entry = definition
 
     def start_choice(self, relpath: str, lineno: int) -> None:
-        depends, visible, _ = self.inherited()
+        depends, _visible, _ = self.inherited()
         choice_id = f"{relpath}:{lineno}"
         choice = {"kind": "choice", "id": choice_id, "file": relpath, "line": lineno, "prompt": None,
                   "prompt_if": None, "type": None, "defaults": [], "depends": [], "block_depends": depends,

@@ -23,7 +23,7 @@ def examples():
 def test_doc_example_parses(doc, text, tmp_path):
     from mscc.parse.parser import parse_text
 
-    module, diags = parse_text(text, "doc.msk")
+    _module, diags = parse_text(text, "doc.msk")
     assert not diags, diags
 
 

@@ -8,8 +8,9 @@ explicit tuple, and `mscc.check.engine` runs them. Nothing here imports a rule m
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from mscc.check.context import ProfileContext, TargetContext
 from mscc.diagnostics import Code, Diagnostic

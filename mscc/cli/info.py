@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -122,7 +122,7 @@ def list_codes() -> None:
     from mscc.diagnostics import registry
 
     for entry in sorted(registry().values(), key=lambda c: c.code):
-        click.echo(f"{entry.code}  {str(entry.severity):8} {entry.name:28} {entry.summary}")
+        click.echo(f"{entry.code}  {entry.severity!s:8} {entry.name:28} {entry.summary}")
 
 
 @click.command("targets")

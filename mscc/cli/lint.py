@@ -67,7 +67,7 @@ def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) 
                  else settings.fail_on or Severity.ERROR)
     if diagnostics and fmt == "text":
         counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
-        parts = [f"{n} {str(s)}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
+        parts = [f"{n} {s!s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
         status(f"mscc lint: {', '.join(parts)} in {len(result.files)} file"
                f"{'s' if len(result.files) != 1 else ''} checked")
     sys.exit(1 if any(d.severity >= threshold for d in diagnostics) else 0)

@@ -64,7 +64,7 @@ def entry() -> None:
     sys.modules.setdefault("regex", None)  # type: ignore[arg-type]  # None makes `import regex` fail
     try:
         main(prog_name="mscc")
-    except Exception as err:  # noqa: BLE001 — anything reaching here is mscc's fault, not the input's
+    except Exception as err:  # anything reaching here is mscc's fault, not the input's
         if os.environ.get("MSCC_DEBUG"):
             raise
         click.echo(f"mscc: internal error: {type(err).__name__}: {err}\n"

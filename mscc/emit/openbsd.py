@@ -42,7 +42,7 @@ def parse(line: str) -> Statement | None:
     """A raw or generated config line, or None when config(8) would not read it this way."""
     m = _OPTIONS.match(line)
     if m:
-        words = [w for w in re.split(r"\s*,\s*", m.group(2))]
+        words = list(re.split(r"\s*,\s*", m.group(2)))
         found = [_NAME_VALUE.match(w) for w in words]
         if m.group(1).startswith("makeoption"):
             return Statement("makeoption", tuple(w.split("=", 1)[0] for w in words))

@@ -41,7 +41,8 @@ def check(ctx: FileContext) -> None:
         if tunable is None:
             continue
         if tunable.loader is False:
-            ctx.report(codes.CONFIG_WRONG_FILE, key_span, f"{key} is not a boot-time tunable; loader.conf cannot set it",
+            ctx.report(codes.CONFIG_WRONG_FILE, key_span,
+                       f"{key} is not a boot-time tunable; loader.conf cannot set it",
                        "set it in /etc/sysctl.conf")
         zfs.value(tunable, key, bare, value_span)
     zfs.finish()

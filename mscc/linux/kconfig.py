@@ -17,9 +17,9 @@ import platform
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 __all__ = [
     "Assignment", "BadLine", "Drop", "Symbol", "Definition", "Choice", "SymbolDB", "KconfigToolError",
@@ -413,7 +413,7 @@ class SymbolDB:
             suggestions = self.close_matches(name)
             return reason + (f" (did you mean {', '.join(suggestions)}?)" if suggestions else "")
         final = final_values.get(name)
-        if final is not None and _same_value(requested, final) or requested == "n" and final is None:
+        if (final is not None and _same_value(requested, final)) or (requested == "n" and final is None):
             return f"{name}={requested} survived"
         shown_final = final if final is not None else "not set (absent from .config)"
         return (_explain_invalid_value(info, requested)
@@ -476,7 +476,8 @@ class SymbolDB:
             # evaluating, so an otherwise unexplained absence points at the probe.
             return f"{info.name} depends on a toolchain probe that was false here: {probes[0]}"
         if not prompted:
-            return f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; {self._sources(info, values)}"
+            return (f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; "
+                    f"{self._sources(info, values)}")
         hidden = [d for d in prompted if d.prompt_if and eval_expr(d.prompt_if, values) == "n"]
         if len(hidden) == len(prompted):
             cond = hidden[0].prompt_if
@@ -497,7 +498,8 @@ class SymbolDB:
         if forcing:
             return f"{info.name} is selected by {', '.join(forcing)}; select overrides the requested {requested}"
         if not info.has_prompt:
-            return f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; {self._sources(info, values)}"
+            return (f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; "
+                    f"{self._sources(info, values)}")
         return None
 
     def _active_selectors(self, name: str, values: Mapping[str, str], above: int) -> list[str]:

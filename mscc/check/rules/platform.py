@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mscc import codes
-from mscc.check.context import ProfileContext, TargetContext
+from mscc.check.context import TargetContext
 from mscc.check.rule import rule
 from mscc.diagnostics import diag, registry
 

@@ -219,7 +219,8 @@ def tunables_known(ctx: TargetContext):
                        f"{shipped} has no module parameter '{name}'",
                        did_you_mean(name, known) or f"see zfs(4) of OpenZFS {series}")
         elif ctx.target.name == "freebsd" and not known[name].get("freebsd"):
-            yield diag(codes.UNKNOWN_TUNABLE, located.span, f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
+            yield diag(codes.UNKNOWN_TUNABLE, located.span,
+                       f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
 
 
 _POOL = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -251,7 +252,7 @@ def zfs_names(ctx: ProfileContext):
     if not p.zfs_wanted:
         return
     pool = p.get("zfs.pool")
-    if not _POOL.match(pool) or pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS:
+    if not _POOL.match(pool) or (pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS):
         yield diag(codes.BAD_ZFS_NAME, p.where("zfs.pool"), f"{pool!r} is not a valid pool name",
                    "a pool name starts with a letter and holds letters, digits, _ . : -")
     for ds in p.datasets:
@@ -268,7 +269,7 @@ def zfs_names(ctx: ProfileContext):
                        "write an absolute path such as /dev/vtbd1")
     recordsizes = [("zfs.recordsize", p.settings.get("zfs.recordsize"))] + [
         (ds.name, ds.props.get("recordsize")) for ds in p.datasets]
-    for where, located in recordsizes:
+    for _where, located in recordsizes:
         if located is None:
             continue
         size = located.value
