@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
-
-if TYPE_CHECKING:
-    from mscc.check.rule import Rule
-    from mscc.lint.examples import Example
 
 
 @click.group("hardware")
@@ -69,11 +63,16 @@ def hardware_show(chip: str, fmt: str) -> None:
             click.echo(f"      source {src}: {sources.get(src, '?')}")
         if fact.get("note"):
             click.echo(f"      note: {fact['note']}")
+    for mac in hardware.macs(chip):
+        sizes = ", ".join(f"{g} GB" for g in mac["memory_gb"]) or "none sourced"
+        flag = "" if mac["complete"] else " [incomplete]"
+        click.echo(f"  mac: {mac['name']}: {sizes}{flag} (source {', '.join(mac['source'])})")
 
 
 def _fmt_item(v) -> str:
     if isinstance(v, dict):
-        return "+".join(f"{n}{k.upper()}" for k, n in v.items() if isinstance(n, int))
+        return "+".join(f"{n}{k.upper()}" if k != "total" else f"{n} cores"
+                        for k, n in v.items() if isinstance(n, int) and not isinstance(n, bool))
     return str(v)
 
 
@@ -81,9 +80,9 @@ def _fmt_item(v) -> str:
 @click.argument("code")
 def explain(code: str) -> None:
     """Explain a diagnostic code, with a failing and a passing example."""
-    from mscc.check.rules import RULES
-    from mscc.diagnostics import registry
     from mscc import codes  # noqa: F401  (registers the codes)
+    from mscc.diagnostics import registry
+    from mscc.explain import example, render
     from mscc.suggest import did_you_mean
 
     code = code.upper()
@@ -97,22 +96,9 @@ def explain(code: str) -> None:
     entry = known[code]
     click.echo(f"{entry.code} {entry.name} ({entry.severity})")
     click.echo(f"  {entry.summary}\n")
-    rule: Rule | Example | None = next((r for r in RULES if r.code.code == code), None)
-    if rule is None:
-        from mscc.lint.examples import EXAMPLES  # codes of `mscc lint` on configuration files
-        rule = EXAMPLES.get(code)
-    if rule is None:
-        return
-    click.echo(rule.rationale + "\n")
-    where = rule.example_target if " " in rule.example_target else f"target {rule.example_target}"
-    click.echo(f"Fails ({where}):\n")
-    click.echo(_indent(rule.fail))
-    click.echo("Passes:\n")
-    click.echo(_indent(rule.passes))
-
-
-def _indent(text: str) -> str:
-    return "".join("    " + line + "\n" if line else "\n" for line in text.splitlines())
+    found = example(code)
+    if found is not None:
+        click.echo(render(found), nl=False)
 
 
 @click.command("codes")

@@ -16,6 +16,7 @@ from mscc import codes
 from mscc.check.context import Context
 from mscc.diagnostics import Severity, diag
 from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
+from mscc.emit.raw import unread_keys
 from mscc.names import SELECTED, UNCONFIRMED, NetBSDNames, base_name, netbsd_names
 from mscc.suggest import did_you_mean
 
@@ -159,11 +160,14 @@ def kernel_plan(ctx: Context) -> KernelPlan:
     return plan
 
 
+RAW_KEYS = ("kernel", "sysctl")  # kernel config lines, etc/sysctl.conf
+
+
 def check_raw(ctx: Context) -> list:
     """Target checks that need NetBSD's names: what the kernel plan could not confirm, raw
     kernel lines, and ZFS settings NetBSD's old ZFS cannot take."""
     names = netbsd_names(ctx.version["name"])
-    out = list(kernel_plan(ctx).problems)
+    out = list(kernel_plan(ctx).problems) + unread_keys(ctx, RAW_KEYS)
     raw = ctx.profile.raw.get("netbsd", {})
     for located in raw.get("kernel", ()):
         out += _check_line(located, names, ctx.version["name"])

@@ -31,6 +31,12 @@ class Emitter(Protocol):
         report every target gets."""
         ...
 
+    @property
+    def RAW_KEYS(self) -> tuple[str, ...]:  # noqa: N802  (a module-level constant in each emitter)
+        """The keys of `raw <target> { ... }` this target writes somewhere; check_raw reports
+        any other key (mscc.emit.raw.unread_keys) rather than drop its lines."""
+        ...
+
     def check_raw(self, ctx: Context) -> list[Diagnostic]:
         """Diagnostics for the profile's `raw <target>` lines (runs under lint too: keep it light)."""
         ...

@@ -126,11 +126,27 @@ def _block(block: ast.Block, allowed, prefix: str, layer: _Layer, diagnostics: l
 
 
 def _check_kind(entry: ast.Setting, kind: lang.Kind, diagnostics: list) -> bool:
+    unknown = _unknown_device_class(entry.value, kind)
+    if unknown is not None:
+        diagnostics.append(diag(codes.UNKNOWN_DEVICE_CLASS, unknown.span,
+                                f"{entry.key}: '{unknown.value}' is not a device class mscc knows"
+                                + _hint_suffix(unknown.value, lang.DEVICE_CLASSES),
+                                "device classes: " + ", ".join(lang.DEVICE_CLASSES)))
+        return False
     problem = _mismatch(entry.value, kind)
     if problem:
         diagnostics.append(diag(codes.BAD_VALUE, entry.value.span, f"{entry.key}: {problem}"))
         return False
     return True
+
+
+def _unknown_device_class(value: ast.Value, kind: lang.Kind) -> ast.Word | None:
+    """The first word of a device-class list that names no class (MS304, not a generic MS103:
+    its span is the word itself, and its hint lists the classes)."""
+    if kind.item is None or kind.item.choices != lang.DEVICE_CLASSES or not isinstance(value, ast.List):
+        return None
+    return next((item for item in value.items
+                 if isinstance(item, ast.Word) and item.value not in lang.DEVICE_CLASSES), None)
 
 
 def _mismatch(value: ast.Value, kind: lang.Kind) -> str | None:
