@@ -81,7 +81,7 @@ def modprobe_lines(ctx: Context) -> list[tuple[str, str, str, str]]:
         for key, name in (("zfs.arc_max", "zfs_arc_max"), ("zfs.arc_min", "zfs_arc_min")):
             if p.has(key):
                 out.append((known[name]["linux_module"], name, str(p.get(key)), f"{key} = {p.text(key)}"))
-        series_info = zfs_tunables(_series(ctx))
+        series_info = zfs_tunables(zfsdb.required_series("alpine", ctx.version["name"]))
         for name, located in sorted(p.tunables.items()):
             info = series_info.get(name)
             if info and info.get("linux"):
@@ -248,6 +248,8 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     sysctl = []
     for located in p.raw.get("alpine", {}).get("sysctl", ()):
         m = _SYSCTL_LINE.match(str(located.value))
+        if m is None:  # check_raw refused it, and a refused line never reaches emit
+            continue
         sysctl.append((m.group(1), m.group(2)))
     artifacts.append(Artifact(SYSCTL, "sysctl", render("alpine/templates/sysctl.conf.j2", lines=sysctl, **base)))
     artifacts.append(Artifact("build.sh", "build-script",

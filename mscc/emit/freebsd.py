@@ -100,10 +100,12 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
     lines: list = []
     series = None
     if ctx.profile.zfs_wanted:
-        series = zfsdb.series_for("freebsd", ctx.version["name"])
+        series = zfsdb.required_series("freebsd", ctx.version["name"])
         lines += _zfs_loader_lines(ctx, series)
     for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
         m = _LOADER_LINE.match(located.value)
+        if m is None:  # check_raw refused it, and a refused line never reaches emit
+            continue
         lines.append((m.group(1), m.group(2), "raw freebsd loader"))
     return lines, series
 
