@@ -133,9 +133,6 @@ class NetBSDNames:
                 return status
         return NOT_SELECTED if self.authoritative or found else UNCONFIRMED
 
-    def selected_options(self) -> set:
-        return {n for n, s in self.options.items() if s == SELECTED}
-
     def has_option(self, name: str) -> bool:
         return name in self.options
 

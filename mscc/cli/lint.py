@@ -16,7 +16,8 @@ from mscc.lint.kinds import KINDS
 from mscc.settings import SEVERITIES
 
 
-def _size(ctx, param, value):
+def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    """--memory's callback (click passes the context and the parameter too)."""
     if value is None:
         return None
     from mscc.settings import parse_memory

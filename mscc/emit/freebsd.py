@@ -27,8 +27,6 @@ _LOADER_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"?([^"]*)"?\s*$'
 class KernelPlan:
     groups: list = field(default_factory=list)  # [{"title", "lines"}]
     decisions: list = field(default_factory=list)
-    emitted_options: set = field(default_factory=set)
-    emitted_devices: set = field(default_factory=set)
 
     def add(self, title: str, lines: list[str]) -> None:
         if lines:
@@ -81,8 +79,6 @@ def kernel_plan(ctx: Context) -> KernelPlan:
     raw = [line.value.strip() for line in ctx.profile.raw.get("freebsd", {}).get("kernel", ())]
     plan.add("raw lines from the profile", raw)
 
-    plan.emitted_options = set(nooptions) | set(debug_options) | (add_opt - set(base_options))
-    plan.emitted_devices = (remove_dev & base_devices) | (add_dev - base_devices)
     plan.decisions += [
         "kernel base: " + ("include GENERIC" if ctx.profile.get("kernel.base") == "generic"
                            else "VM-only (std.arm64 + std.dev + std.virt)"),

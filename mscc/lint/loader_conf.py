@@ -13,7 +13,6 @@ from mscc.lint.repeats import Repeats
 from mscc.lint.zfs_params import ZfsChecker
 
 _LINE = re.compile(r'^(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*(?P<value>"[^"]*"|[^\s"]*)\s*;?$')
-_YES_NO = re.compile(r"^(_load|_enable)$")
 
 
 def check(ctx: FileContext) -> None:
