@@ -96,13 +96,13 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
     lines: list = []
     series = None
     if ctx.profile.zfs_wanted:
-        series = zfsdb.required_series("freebsd", ctx.version["name"])
-        lines += _zfs_loader_lines(ctx, series)
+        series = zfsdb.series_for("freebsd", ctx.version["name"])
+        if series is not None:  # a release without OpenZFS data is MS406 before emit
+            lines += _zfs_loader_lines(ctx, series)
     for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
         m = _LOADER_LINE.match(located.value)
-        if m is None:  # check_raw refused it, and a refused line never reaches emit
-            continue
-        lines.append((m.group(1), m.group(2), "raw freebsd loader"))
+        if m:  # check_raw reported any other line (MS603), so emit never sees one
+            lines.append((m.group(1), m.group(2), "raw freebsd loader"))
     return lines, series
 
 
