@@ -24,15 +24,6 @@ def series_for(os_name: str, version: str) -> str | None:
     return entry["openzfs"] if entry else None
 
 
-def required_series(os_name: str, version: str) -> str:
-    """series_for() where the caller knows the OS version ships OpenZFS (its emitter runs only
-    for versions whose target.json promises ZFS)."""
-    series = series_for(os_name, version)
-    if series is None:
-        raise KeyError(f"no OpenZFS release is recorded for {os_name} {version}")
-    return series
-
-
 def shipped_version(os_name: str, version: str) -> str | None:
     """The exact OpenZFS release ("2.2.9") an OS version ships, where the data knows it."""
     entry = _entry(os_name, version)
