@@ -102,18 +102,20 @@ def test_stages_import_only_earlier_stages():
         for module, imports in graph.items():
             if _within(module, stage):
                 wrong += [f"{module} → {dep}" for dep in imports if any(_within(dep, s) for s in later)]
-    assert not wrong, wrong
+    assert not wrong, ("a stage imports a later one (move the shared code down a stage, or into the "
+                       f"knowledge layer; see docs/architecture.md): {wrong}")
 
 
 def test_the_knowledge_layer_imports_no_stage():
     graph = import_graph()
     stages = [s for s in STAGES if s != "mscc.resolve"] + ["mscc.resolve.loader", "mscc.resolve.resolver", "mscc.lint"]
     wrong = [f"{k} → {dep}" for k in KNOWLEDGE for dep in graph.get(k, ()) if any(_within(dep, s) for s in stages)]
-    assert not wrong, wrong
+    assert not wrong, f"the knowledge layer imports a pipeline stage: {wrong}"
 
 
 def test_only_the_entry_points_import_the_cli():
     graph = import_graph()
     wrong = [f"{m} → {dep}" for m, imports in graph.items() for dep in imports
              if _within(dep, "mscc.cli") and not _within(m, "mscc.cli") and m != "mscc.__main__"]
-    assert not wrong, wrong
+    assert not wrong, ("only the command line imports mscc.cli: a command lives in mscc/cli/<name>.py, listed "
+                       f"in mscc.cli.main.COMMANDS, and calls the stages' functions: {wrong}")
