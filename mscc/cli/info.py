@@ -69,7 +69,7 @@ def hardware_show(chip: str, fmt: str) -> None:
         click.echo(f"  mac: {mac['name']}: {sizes}{flag} (source {', '.join(mac['source'])})")
 
 
-def _fmt_item(v) -> str:
+def _fmt_item(v: object) -> str:
     if isinstance(v, dict):
         return "+".join(f"{n}{k.upper()}" if k != "total" else f"{n} cores"
                         for k, n in v.items() if isinstance(n, int) and not isinstance(n, bool))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -45,7 +46,8 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> in
               help="Only check that committed mscc output (manifest.json bundles) is up to date.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
               help="Settings file. Default: the nearest .mscc.toml or pyproject.toml with [tool.mscc].")
-def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) -> None:
+def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: bool, memory: int | None,
+         profile: str | None, kind: str | None, generated: bool, config: str | None) -> None:
     """Lint .msk profiles and configuration files: Linux .config and fragments, FreeBSD,
     NetBSD and OpenBSD kernel configs, loader.conf, sysctl.conf, modprobe.d/*.conf,
     ZFS setup scripts, and mscc's own output (manifest.json). Directories are searched."""
@@ -78,7 +80,7 @@ def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change.")
-def fmt(paths, check, show_diff) -> None:
+def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Format .msk files in place: canonical layout, comments kept."""
     import difflib
 
@@ -113,7 +115,7 @@ def fmt(paths, check, show_diff) -> None:
     sys.exit(1 if failed or (changed and (check or show_diff)) else 0)
 
 
-def _msk_files(paths):
+def _msk_files(paths: tuple[str, ...]) -> Iterator[str]:
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
