@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from mscc.diagnostics import Code, Diagnostic, Severity, diag
-from mscc.source import SourceCache, Span, comment_start  # Span, comment_start: also used by the checkers
+from mscc.source import SourceCache, Span, comment_start
 
 
 @dataclass(frozen=True)
