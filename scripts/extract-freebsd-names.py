@@ -231,7 +231,8 @@ def collect_devices(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for alt in e["alternatives"]:
             for w in alt:
                 neg = w.startswith("!")
-                name = w.lstrip("!").lower()
+                # config(8) compares device names case-sensitively (iwm7265Dfw, netgraph_UI)
+                name = w.lstrip("!")
                 if not name:
                     continue
                 d = devices.setdefault(name, {"files": set(), "negated_in": set(),

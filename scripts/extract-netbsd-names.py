@@ -628,7 +628,7 @@ def blocked(args: argparse.Namespace) -> dict[str, Any]:
         "os": "netbsd",
         "version": str(args.version),
         "release": args.release or str(args.version),
-        "arch": "evbarm-aarch64",
+        "arch": args.arch,
         "status": "blocked",
         "blocked_reason": args.blocked_reason,
         "caveats": args.caveat or [],
@@ -753,7 +753,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "os": "netbsd",
         "version": str(args.version),
         "release": args.release or str(args.version),
-        "arch": "evbarm-aarch64",
+        "arch": args.arch,
         "status": args.status,
         "caveats": args.caveat or [],
         "source": source,
@@ -788,6 +788,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_source_arguments(ap, os_title="NetBSD", example_rev="netbsd-10", default_version="10",
                          example_release="10.1", default_repo=UPSTREAM_REPO)
+    ap.add_argument("--arch", default="evbarm-aarch64", help="architecture label to record")
     ap.add_argument("--git-dir-label", help="how to describe the git dir in the output")
     ap.add_argument("--config", default=DEFAULT_CONFIG, help="root config relative to sys/")
     ap.add_argument("--extra-files", action="append", help="extra files.* relative to sys/")
