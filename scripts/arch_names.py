@@ -3,7 +3,8 @@
 
 The extractors (extract-freebsd-names.py, extract-openbsd-names.py, extract-netbsd-names.py)
 each read one architecture's config(8) inputs and write a large JSON file. `mscc lint` needs
-only the names, per architecture, to tell "no such name" from "a name of another
+only the names, per architecture (the union when one architecture is given several
+extractions, from several root configs), to tell "no such name" from "a name of another
 architecture". This script keeps exactly that, with the provenance of every input:
 
   python3 scripts/arch_names.py --os freebsd --version 15 -o targets/freebsd/arches-15.json \\
@@ -56,20 +57,52 @@ def compact_one(data: dict[str, Any], drop: set[str]) -> dict[str, Any]:
         out["pseudo_devices"] = [n for n in pseudo if n not in drop]
     if file_systems:
         out["file_systems"] = file_systems
+    if os_name == "freebsd":
+        out["debug_options"] = freebsd_debug_options(data)
     return out
 
 
-def build(os_name: str, version: str, extractions: dict[str, dict[str, Any]], drop: set[str],
+def freebsd_debug_options(data: dict[str, Any]) -> list[str]:
+    """The options sys/conf/std.debug adds that the release GENERIC does not already select:
+    what turns a release kernel into a debugging one (USB_DEBUG, in GENERIC, is not)."""
+    std_debug = (data.get("configs") or {}).get("sys/conf/std.debug", {}).get("directives", ())
+    generic = (data.get("effective") or {}).get("GENERIC", {}).get("options", {})
+    return sorted({d["name"] for d in std_debug if d.get("directive") == "options"} - set(generic))
+
+
+def merge(tables: list[dict[str, Any]]) -> dict[str, Any]:
+    """One architecture read from several root configs (NetBSD amd64: GENERIC, ALL and
+    XEN3_DOM0 reach different files.*): the union of their names and inputs."""
+    out: dict[str, Any] = {"source": tables[0]["source"], "inputs": []}
+    seen_inputs: set = set()
+    for table in tables:
+        if table["source"] != out["source"]:
+            raise SystemExit("extractions of one architecture must come from one commit")
+        for record in table["inputs"]:
+            key = (record["path"], record.get("sha256"))
+            if key not in seen_inputs:
+                seen_inputs.add(key)
+                out["inputs"].append(record)
+        for key, value in table.items():
+            if isinstance(value, list) and key != "inputs":
+                out[key] = sorted(set(out.get(key, ())) | set(value))
+    out["inputs"].sort(key=lambda r: r["path"])
+    return out
+
+
+def build(os_name: str, version: str, extractions: list[tuple[str, dict[str, Any]]], drop: set[str],
           drop_reason: str | None) -> dict[str, Any]:
-    for arch, data in extractions.items():
+    by_arch: dict[str, list[dict[str, Any]]] = {}
+    for arch, data in extractions:
         if data.get("os") != os_name:
             raise SystemExit(f"{arch}: the extraction is for {data.get('os')}, not {os_name}")
+        by_arch.setdefault(arch, []).append(compact_one(data, drop))
     out: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "generated_by": GENERATED_BY,
         "os": os_name,
         "version": version,
-        "arches": {arch: compact_one(data, drop) for arch, data in sorted(extractions.items())},
+        "arches": {arch: merge(tables) for arch, tables in sorted(by_arch.items())},
     }
     if drop:
         out["dropped"] = {"names": sorted(drop), "reason": drop_reason or ""}
@@ -92,10 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("extractions", nargs="+", type=_pair, metavar="ARCH=FILE")
     args = ap.parse_args(argv)
-    loaded = {}
+    loaded = []
     for arch, path in args.extractions:
         with open(path, encoding="utf-8") as fh:
-            loaded[arch] = json.load(fh)
+            loaded.append((arch, json.load(fh)))
     data = build(args.os, args.version, loaded, set(args.drop), args.drop_reason)
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     if args.output == "-":

@@ -215,3 +215,78 @@ def zfs_series_for(os_name: str | None, version: str | None) -> str | None:
 
 def target_data(os_name: str) -> dict | None:
     return _json(f"{os_name}/target.json")
+
+
+# --- Names per architecture ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArchNames:
+    """targets/<os>/arches-<version>.json: the option and device names every architecture's
+    config(8) inputs declare, for one release (made by scripts/arch_names.py)."""
+
+    os: str
+    version: str
+    file: str
+    options: dict               # arch -> frozenset
+    devices: dict               # arch -> frozenset (pseudo-devices included)
+    file_systems: dict          # arch -> frozenset (NetBSD)
+    sources: dict               # arch -> "repo@commit"
+
+    @property
+    def arches(self) -> list[str]:
+        return sorted(self.options)
+
+    def where(self, kind: str, name: str) -> list[str]:
+        """The architectures that have `name` as an option, device or file system."""
+        table = {"options": self.options, "device": self.devices, "file-system": self.file_systems}[kind]
+        return [arch for arch in sorted(table) if name in table[arch]]
+
+
+def arch_versions(os_name: str) -> list[str]:
+    return _available(os_name, r"arches-([0-9.]+)\.json")
+
+
+def arch_table_data(os_name: str, version: str) -> dict | None:
+    return _json(f"{os_name}/arches-{version}.json")
+
+
+@cache
+def arch_names(os_name: str, version: str) -> ArchNames | None:
+    data = arch_table_data(os_name, version)
+    if data is None:
+        return None
+    arches = data["arches"]
+    return ArchNames(
+        os=os_name, version=version, file=f"targets/{os_name}/arches-{version}.json",
+        options={a: frozenset(t["options"]) for a, t in arches.items()},
+        devices={a: frozenset(t["devices"]) | frozenset(t.get("pseudo_devices", ())) for a, t in arches.items()},
+        file_systems={a: frozenset(t.get("file_systems", ())) for a, t in arches.items()},
+        sources={a: f"{t['source']['repo']}@{t['source']['commit'][:12]}" for a, t in arches.items()},
+    )
+
+
+@dataclass(frozen=True)
+class KconfigArches:
+    """targets/alpine/kconfig-arches-<series>.json: which arch/ directories define a symbol."""
+
+    series: str
+    arch_only: dict             # symbol -> tuple of arches, for symbols defined only below arch/
+    outside_arm64: frozenset    # generic symbols arm64's database lacks
+    arches: tuple
+
+    def where(self, symbol: str, arm64_has: bool) -> tuple | None:
+        """The arches defining `symbol`; ("*",) for a generic one; None when none does."""
+        if symbol in self.arch_only:
+            return self.arch_only[symbol]
+        if arm64_has or symbol in self.outside_arm64:
+            return ("*",)
+        return None
+
+
+@cache
+def kconfig_arches(series: str) -> KconfigArches | None:
+    data = _json(f"alpine/kconfig-arches-{series}.json")
+    if data is None:
+        return None
+    return KconfigArches(series, {s: tuple(a) for s, a in data["arch_only"].items()},
+                         frozenset(data["outside_arm64"]), tuple(data["arches"]))

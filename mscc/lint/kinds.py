@@ -105,8 +105,11 @@ def sniff(text: str) -> str | None:
         return "linux-config"
     firsts = [line.split()[0] for line in lines]
     words = set(firsts)
-    if words & {"rmoption", "rmoptions", "option", "makeoption"}:
+    if words & {"rmoption", "rmoptions", "option", "makeoption"} or "$OpenBSD:" in text[:4000]:
         return "openbsd-kernel"
+    # `include "arch/evbarm/conf/GENERIC64"`: only NetBSD (and OpenBSD, above) include by arch/ path.
+    if "$NetBSD:" in text[:4000] or any(re.match(r'^include\s+"?arch/[a-z0-9]+/conf/', line) for line in lines):
+        return "netbsd-kernel"
     # Lines only one dialect writes, counted: a FreeBSD config with one NetBSD-ism in it is
     # still a FreeBSD config (and gets told about the NetBSD-ism).
     netbsd = sum(1 for line, first in zip(lines, firsts)
