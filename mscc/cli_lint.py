@@ -91,7 +91,21 @@ def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) 
         parts = [f"{n} {str(s)}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
         click.echo(f"mscc lint: {', '.join(parts)} in {len(result.files)} file"
                    f"{'s' if len(result.files) != 1 else ''} checked", err=True)
+    if result.skipped and fmt == "text" and not generated:
+        click.echo(_skipped_summary(result.skipped), err=True)
     sys.exit(1 if any(d.severity >= threshold for d in diagnostics) else 0)
+
+
+def _skipped_summary(skipped: list) -> str:
+    """One line: how many files a directory walk left out, and why (with a few examples)."""
+    by_reason: dict = {}
+    for path, why in skipped:
+        by_reason.setdefault(why, []).append(path)
+    parts = []
+    for why, paths in sorted(by_reason.items()):
+        shown = ", ".join(paths[:3]) + (f", ... ({len(paths) - 3} more)" if len(paths) > 3 else "")
+        parts.append(f"{len(paths)} {why} ({shown})")
+    return "mscc lint: skipped " + "; ".join(parts) + " (pass a file with --kind to lint it anyway)"
 
 
 @click.command("fmt")

@@ -180,12 +180,17 @@ def zfs_series() -> list[str]:
 
 
 @cache
-def zfs(series: str) -> Zfs | None:
+def zfs(series: str, release: str | None = None) -> Zfs | None:
+    """The parameters of an OpenZFS series, narrowed to one release of it when known
+    (zfs_arc_shrinker_seeks arrived in 2.2.9): read through mscc.zfsdb, the layer the
+    compiler uses, so that lint and compile give one verdict."""
+    from mscc import zfsdb
+
     data = _json(f"openzfs/zfs-{series}.json")
     if data is None:
         return None
     by_linux, by_freebsd, by_legacy = {}, {}, {}
-    for name, raw in data["tunables"].items():
+    for name, raw in zfsdb.available(series, release).items():
         t = Tunable(name, raw.get("linux"), raw.get("linux_module"), raw.get("freebsd"),
                     tuple(raw.get("freebsd_legacy") or ()), raw.get("access"), raw.get("freebsd_loader_tunable"),
                     raw.get("type"), raw.get("summary") or "")
@@ -199,18 +204,17 @@ def zfs(series: str) -> Zfs | None:
         t = Tunable(raw.get("variable") or dotted, None, None, dotted, (), raw.get("access"),
                     raw.get("freebsd_loader_tunable"), raw.get("type"), raw.get("summary") or "")
         (by_legacy if raw.get("legacy") else by_freebsd)[dotted] = t
-    return Zfs(series, str(data.get("openzfs_version", series)), by_linux, by_freebsd, by_legacy)
+    version = release or str(data.get("openzfs_version", series))
+    return Zfs(series, version, by_linux, by_freebsd, by_legacy)
 
 
-def zfs_series_for(os_name: str | None, version: str | None) -> str | None:
-    """The OpenZFS series an OS version ships (targets/openzfs/platforms.json), if known."""
+def zfs_release_for(os_name: str | None, version: str | None) -> tuple[str | None, str | None]:
+    """(series, exact release) of OpenZFS an OS version ships, as the compiler reads them."""
     if not os_name or not version:
-        return None
-    shipped = (_json("openzfs/platforms.json") or {}).get(os_name, {})
-    for key in (version, ".".join(version.split(".")[:2]), version.split(".")[0]):
-        if key in shipped:
-            return shipped[key].get("openzfs")
-    return None
+        return None, None
+    from mscc import zfsdb
+
+    return zfsdb.series_for(os_name, version), zfsdb.shipped_version(os_name, version)
 
 
 def target_data(os_name: str) -> dict | None:

@@ -33,6 +33,7 @@ class LintResult:
     sources: SourceCache
     diagnostics: list = field(default_factory=list)
     files: list = field(default_factory=list)    # (path, kind) of every file checked
+    skipped: list = field(default_factory=list)  # (path, why) of every file a directory walk left out
 
 
 def lint_paths(paths, options: LintOptions = LintOptions()) -> LintResult:
@@ -41,7 +42,10 @@ def lint_paths(paths, options: LintOptions = LintOptions()) -> LintResult:
     intent, problems = _intent(options, result.sources)
     raw: list[Diagnostic] = list(problems)
     judged: set[str] = set()
-    for outcome in _run(list(_expand(paths, options.settings)), options, intent):
+    for outcome in _run(list(_expand(paths, options.settings, result.skipped)), options, intent):
+        if outcome.skipped:
+            result.skipped.append((outcome.path, outcome.skipped))
+            continue
         raw.extend(outcome.diagnostics)
         for source in outcome.sources:
             result.sources.add(source)
@@ -60,6 +64,7 @@ class _Outcome:
     kind: str | None
     diagnostics: tuple
     sources: tuple      # the file itself, and every file a diagnostic points into
+    skipped: str = ""   # why a file found by a directory walk was not linted
 
 
 def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -> _Outcome | None:
@@ -67,13 +72,15 @@ def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -
         return None  # decided by name, without reading the file
     text, read_problems = read_text(path)
     if read_problems:
+        if not explicit:
+            return _Outcome(path, None, (), (), "not readable as text")
         return _Outcome(path, None, tuple(read_problems), ())
     kind = options.kind or kinds.detect(path, text)
     if options.only is not None and kind not in options.only:
         return None
     if kind is None:
         if not explicit:
-            return None
+            return _Outcome(path, None, (), (), "content not recognised")
         return _Outcome(path, None, (diag(codes.UNKNOWN_FILE_KIND, Span.point(path),
                                           "not a file kind mscc lint recognises",
                                           "pass --kind (" + ", ".join(sorted(kinds.KINDS)) + ")"),), ())
@@ -142,8 +149,9 @@ def finish(raw: list[Diagnostic], sources: SourceCache, judged: set[str], settin
     return sorted(out, key=lambda d: (d.span, d.code, d.target or "", d.profile or ""))
 
 
-def _expand(paths, settings: Settings):
-    """(path, explicit) for every file to consider; directories are walked for candidates."""
+def _expand(paths, settings: Settings, skipped: list):
+    """(path, explicit) for every file to consider; directories are walked for candidates, and
+    what a walk leaves out by name is added to `skipped` with the reason."""
     seen = set()
     for path in paths:
         if os.path.isdir(path):
@@ -151,9 +159,13 @@ def _expand(paths, settings: Settings):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
                 for name in sorted(files):
                     full = os.path.normpath(os.path.join(root, name))
-                    if kinds.worth_reading(full) and full not in seen and not settings.excluded(full):
-                        seen.add(full)
+                    if full in seen or settings.excluded(full):
+                        continue
+                    seen.add(full)
+                    if kinds.worth_reading(full):
                         yield full, False
+                    else:
+                        skipped.append((full, "not a configuration file by its name"))
         elif path not in seen and not settings.excluded(path):
             seen.add(path)
             yield path, True

@@ -45,12 +45,26 @@ _MODPROBE_WORDS = {"options", "install", "remove", "blacklist", "alias", "softde
 _SYSCTL_LINE = re.compile(r"^-?[a-z][a-z0-9_]*(\.[A-Za-z0-9_%-]+)+\s*=")
 
 
+# loader.conf.sample, loader.conf.rpi, sysctl.conf.orig: variants keep the base name's kind.
+_BY_PREFIX = {"loader.conf.": "loader-conf", "sysctl.conf.": "sysctl-conf"}
+# Names that are certainly not configuration files: a directory walk skips them unread (and
+# says so in its summary). Everything else is read and recognised by its content.
+_NOT_CONFIG = re.compile(
+    r"\.(md|rst|txt|adoc|html?|css|js|ts|py|pyc|c|h|cc|cpp|go|rs|java|rb|pl|lua|json|ya?ml|toml|lock|xml|csv|tsv|"
+    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$", re.I)
+_NOT_CONFIG_NAMES = {"LICENSE", "LICENCE", "COPYING", "Makefile", "README", "NOTICE", "AUTHORS", "CHANGES",
+                     "Dockerfile", "Vagrantfile", "MANIFEST.tsv", ".gitignore", ".gitattributes"}
+
+
 def by_name(path: str) -> str | None:
     p = PurePath(path)
     if p.suffix == ".msk":
         return "msk"
     if p.name in _BY_NAME:
         return _BY_NAME[p.name]
+    for prefix, kind in _BY_PREFIX.items():
+        if p.name.startswith(prefix) and not p.name.endswith((".sh", ".md")):
+            return kind
     if p.suffix == ".conf" and p.parent.name in _BY_DIRECTORY:
         return _BY_DIRECTORY[p.parent.name]
     return None
@@ -67,10 +81,12 @@ def ruled_out(path: str, wanted) -> bool:
 
 
 def worth_reading(path: str) -> bool:
-    """For directory walks: whether a file's name makes it a candidate at all."""
+    """For directory walks: whether a file's name leaves it a candidate (kernel configs are
+    called anything: GENERIC, h9k, skylake.kernel; their content decides)."""
     name = PurePath(path).name
-    return (by_name(path) is not None or name == "manifest.json" or name.endswith(".sh")
-            or bool(_LINUX_NAME.search(name)) or bool(_MAYBE_KERNEL.match(name)))
+    if by_name(path) is not None or name == "manifest.json":
+        return True
+    return not (_NOT_CONFIG.search(name) or name in _NOT_CONFIG_NAMES)
 
 
 def detect(path: str, text: str) -> str | None:
