@@ -60,11 +60,15 @@ def _size(ctx, param, value):
               help="The .msk profile the config files are for: memory, OS version, debug, ZFS.")
 @click.option("--kind", type=click.Choice(sorted(KINDS)),
               default=None, help="Read every file as this kind instead of guessing from name and content.")
+@click.option("--arch", default=None, metavar="ARCH",
+              help="The architecture kernel configs are for (amd64, arm64, i386, ...) when they do not say.")
+@click.option("--release", default=None, metavar="VERSION",
+              help="The OS or kernel release config files are for (14.3, 6.12.43) when they do not say.")
 @click.option("--generated", is_flag=True,
               help="Only check that committed mscc output (manifest.json bundles) is up to date.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
               help="Settings file. Default: the nearest .mscc.toml or pyproject.toml with [tool.mscc].")
-def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) -> None:
+def lint(paths, fmt, fail_on, strict, memory, profile, kind, arch, release, generated, config) -> None:
     """Lint .msk profiles and configuration files: Linux .config and fragments, FreeBSD,
     NetBSD and OpenBSD kernel configs, loader.conf, sysctl.conf, modprobe.d/*.conf,
     ZFS setup scripts, and mscc's own output (manifest.json). Directories are searched."""
@@ -76,7 +80,7 @@ def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) 
 
     settings, problems, settings_source = settings_mod.load(Path(config) if config else None)
     options = LintOptions(memory=memory, profile=profile, kind=kind, settings=settings,
-                          only=frozenset({"mscc-output"}) if generated else None)
+                          only=frozenset({"mscc-output"}) if generated else None, arch=arch, release=release)
     result = lint_paths(paths or (".",), options)
     if settings_source is not None:
         result.sources.add(settings_source)

@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from mscc import codes, zfsdb
 from mscc.check.engine import Context
 from mscc.diagnostics import diag
+from mscc import loader_line
 from mscc.names import freebsd_names
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
 _NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
-_LOADER_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"?([^"]*)"?\s*$')
 
 
 @dataclass
@@ -102,8 +102,8 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
         if info and info.get("freebsd"):
             lines.append((info["freebsd"], _tunable_value(located.value), f"zfs.tunables.{name} = {located.text}"))
     for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        lines.append((m.group(1), m.group(2), "raw freebsd loader"))
+        key, value = loader_line.parse(located.value) or ("", "")
+        lines.append((key, value, "raw freebsd loader"))
     return lines, series
 
 
@@ -147,14 +147,14 @@ def check_raw(ctx: Context) -> list:
     series = zfsdb.series_for("freebsd", ctx.version["name"])
     known = zfsdb.by_freebsd_name(series) if series else {}
     for located in raw.get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        if not m:
+        parsed = loader_line.parse(located.value)
+        if not parsed:
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a loader.conf line: {located.value!r}",
                             'write NAME="value"'))
-        elif m.group(1).startswith("vfs.zfs.") and m.group(1) not in known:
+        elif parsed[0].startswith("vfs.zfs.") and parsed[0] not in known:
             out.append(diag(codes.UNKNOWN_TUNABLE, located.span,
-                            f"OpenZFS {series} has no tunable {m.group(1)}",
-                            did_you_mean(m.group(1), known) or "see zfs(4)"))
+                            f"OpenZFS {series} has no tunable {parsed[0]}",
+                            did_you_mean(parsed[0], known) or "see zfs(4)"))
     for located in raw.get("sysctl", ()):
         if not re.match(r"^\s*[a-z][a-z0-9_.]*\s*=\s*\S", located.value):
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a sysctl.conf line: {located.value!r}",

@@ -26,6 +26,8 @@ class LintOptions:
     kind: str | None = None          # --kind: force one file kind
     settings: Settings = field(default_factory=Settings)
     only: frozenset | None = None    # lint only files of these kinds; skip the rest silently
+    arch: str | None = None          # --arch: the architecture kernel configs are for
+    release: str | None = None       # --release: the OS or kernel release they are for
 
 
 @dataclass
@@ -176,6 +178,16 @@ def read_text(path: str) -> tuple[str | None, list[Diagnostic]]:
 
 
 def _intent(options: LintOptions, sources: SourceCache) -> tuple[Intent, list[Diagnostic]]:
+    intent, problems = _profile_intent(options, sources)
+    arch = options.arch or options.settings.arch
+    release = options.release or options.settings.release
+    if arch or release:
+        how = "--arch" if options.arch else f"arch in {options.settings.path}" if arch else ""
+        intent = replace(intent, arch=arch, arch_from=how, release=release)
+    return intent, problems
+
+
+def _profile_intent(options: LintOptions, sources: SourceCache) -> tuple[Intent, list[Diagnostic]]:
     memory = options.memory or options.settings.memory
     memory_from = "--memory" if options.memory else ("the settings" if memory else "")
     if not options.profile:
