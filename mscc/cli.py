@@ -212,11 +212,16 @@ def hardware_show(chip: str, fmt: str) -> None:
             click.echo(f"      source {src}: {sources.get(src, '?')}")
         if fact.get("note"):
             click.echo(f"      note: {fact['note']}")
+    for mac in hardware.macs(chip):
+        sizes = ", ".join(f"{g} GB" for g in mac["memory_gb"]) or "none sourced"
+        flag = "" if mac["complete"] else " [incomplete]"
+        click.echo(f"  mac: {mac['name']}: {sizes}{flag} (source {', '.join(mac['source'])})")
 
 
 def _fmt_item(v) -> str:
     if isinstance(v, dict):
-        return "+".join(f"{n}{k.upper()}" for k, n in v.items() if isinstance(n, int))
+        return "+".join(f"{n}{k.upper()}" if k != "total" else f"{n} cores"
+                        for k, n in v.items() if isinstance(n, int) and not isinstance(n, bool))
     return str(v)
 
 

@@ -38,6 +38,8 @@ CPUS_EXCEED = register("MS203", "vm-cpus-exceed-host", E, "the VM has more vCPUs
 VM_MEMORY_EXCEEDS = register("MS204", "vm-memory-exceeds-host", E, "the VM has as much memory as the host or more")
 HOST_HEADROOM = register("MS205", "host-memory-headroom", W, "macOS is left less than 25 % or 4 GiB")
 NESTED_VIRT = register("MS206", "nested-virt-unsupported", E, "nested virtualization needs M3 or later")
+MEMORY_UNSOURCED = register("MS207", "memory-unsourced", N,
+                            "the chip's memory list is incomplete and does not source that size")
 
 # kernel
 PAGE_64K = register("MS301", "page-size-64k", E, "64K pages: the M-series MMU has no 64K granule")
