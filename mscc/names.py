@@ -35,6 +35,12 @@ class FreeBSDNames(_ExtractedNames):
         # config(8) also accepts DEV_* options (set by `device`) and compat aliases.
         return super().has_option(name) or name in self.data.get("options_compat", {}) or name.startswith("DEV_")
 
+    def has_device(self, name: str) -> bool:
+        # A word files(5) only ever negates (`!random_loadable`) is no device: config(8)
+        # stops at `device random_loadable`. Names compare case-sensitively, as in config(8).
+        info = self.devices.get(name)
+        return info is not None and not info.get("negated_only")
+
     def effective_options(self, config: str) -> dict:
         return self.data["effective"][config]["options"]
 

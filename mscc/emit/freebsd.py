@@ -16,7 +16,8 @@ from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
-_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
+# config(8) names may hold '-' and '.' (firmware devices such as rtwn-rtl8192cfwE, iwlwifi-9000)
+_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)(=(\S+))?$")
 
 
 @dataclass

@@ -279,3 +279,23 @@ def test_a_loader_line_reads_the_same_in_compile_and_lint(tmp_path, line, valid)
     linted = lint_text(tmp_path, "boot/loader.conf", line.replace('\\"', '"') + "\n")
     assert ("MS603" not in [d.code for d in compiled.diagnostics]) is valid
     assert ("MS712" not in codes(linted)) is valid
+
+
+RAW_KERNEL = """
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { hypervisor = qemu  cpus = 4  memory = 8GiB  os = freebsd  version = "15.0" }
+  raw freebsd { kernel = ["device %s"] }
+}
+"""
+
+
+@pytest.mark.parametrize("name, valid", [("iwm7265Dfw", True), ("rtwn-rtl8192cfwE", True),
+                                         ("iwm7265dfw", False), ("random_loadable", False)])
+def test_compile_takes_device_names_as_config8_does(tmp_path, name, valid):
+    need("freebsd")
+    compiled = compile_text(tmp_path, RAW_KERNEL % name, target="freebsd")
+    linted = lint_text(tmp_path, "KERNEL", f"machine arm64\ndevice {name}\n")
+    assert ("MS603" not in [d.code for d in compiled.diagnostics]
+            and not [d for d in compiled.diagnostics if "device" in d.message and name in d.message]) is valid
+    assert ("MS703" not in codes(linted)) is valid
