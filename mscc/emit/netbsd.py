@@ -220,6 +220,10 @@ def _removal(span, what: str, status: str, names: NetBSDNames) -> list:
     if status == UNCONFIRMED:
         return [diag(codes.NAME_UNCONFIRMED, span, f"cannot confirm whether GENERIC64 selects {what}",
                      f"config(1) stops on `no {what}` if it does not ({names.file} has no netbsd-10 source for it)")]
+    if what.startswith("options "):
+        # NetBSD's config(1) only warns about `no options X` for an X nothing selected, and goes on.
+        return [diag(codes.NO_UNSELECTED, span, f"GENERIC64 does not select {what}: config(1) warns and ignores "
+                     f"`no {what}`", "drop the line; `no` removes only what GENERIC64 selects", Severity.WARNING)]
     return [diag(codes.NO_UNSELECTED, span, f"GENERIC64 does not select {what}: config(1) stops on `no {what}`",
                  "drop the line; `no` removes only what GENERIC64 selects")]
 
