@@ -1,11 +1,10 @@
 """Read-only accessors for the name databases other parts of mscc extract from the OSes'
-own sources (targets/alpine/kconfig-*.json, targets/<bsd>/names-*.json,
+own sources (targets/alpine/kconfig-*.json, targets/<bsd>/arches-*.json,
 targets/openzfs/zfs-*.json). Each returns None when its file is absent, so the checkers can
 say "names not checked" instead of failing; each file is read at most once per run."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -13,12 +12,12 @@ from functools import cache
 from mscc.paths import targets_dir
 
 
-@cache
 def _json(relative: str) -> dict | None:
-    path = targets_dir() / relative
+    """A file of targets/ through mscc.targets, the reader `mscc compile` uses (one cache)."""
+    from mscc.targets import load_json
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        return load_json(relative)
     except FileNotFoundError:
         return None
 
@@ -74,7 +73,7 @@ class Kconfig:
 
         # Compare only against names of a similar length: 17,000 names make difflib slow.
         pool = [n for n in self.types if abs(len(n) - len(name)) <= 4 and n[:1] == name[:1]]
-        return difflib.get_close_matches(name, pool, n=3, cutoff=0.75)
+        return difflib.get_close_matches(name, pool, n=3, cutoff=0.85)
 
 
 def kconfig_series() -> list[str]:

@@ -15,8 +15,10 @@ from mscc.lint import databases
 from mscc.lint.platform import Platform
 
 TITLES = {"freebsd": "FreeBSD", "netbsd": "NetBSD", "openbsd": "OpenBSD"}
-# difflib ratio a suggestion must reach: 0.8 keeps `BOOTWAIT` -> nothing and `ahic` -> `ahci`.
-SIMILARITY = 0.8
+# difflib ratio a suggestion must reach (0.85: `virtio_blkk` -> `virtio_blk`, `GENERIC_PTDUMP` ->
+# not `GENERIC_CSUM`), and the shortest name worth a guess (`rge` -> `re` helps nobody).
+SIMILARITY = 0.85
+SHORTEST = 4
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,8 @@ class Judge:
     def _suggest(self, kind: str, name: str, arch: str | None) -> str | None:
         import difflib
 
+        if len(name) < SHORTEST:
+            return None
         pool: set = set()
         for t in self.tables:
             table = {"options": t.options, "device": t.devices, "file-system": t.file_systems}[kind]

@@ -100,7 +100,7 @@ class ZfsChecker:
         from mscc.suggest import did_you_mean
 
         pool = self.db.by_linux if flavour == "linux" else {**self.db.by_freebsd}
-        hint = did_you_mean(name, pool)
+        hint = did_you_mean(name, pool, cutoff=0.85)  # a guess people act on: only close names
         if self.stated:
             whole = databases.zfs(self.db.series)
             if whole is not None and _lookup(whole, name, flavour)[0] is not None:
