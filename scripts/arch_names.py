@@ -20,8 +20,9 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 from typing import Any
+
+from srcread import write_json  # the one JSON writer of scripts/: same input, same bytes
 
 GENERATED_BY = "scripts/arch_names.py"
 SCHEMA_VERSION = 1
@@ -130,12 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(path, encoding="utf-8") as fh:
             loaded.append((arch, json.load(fh)))
     data = build(args.os, args.version, loaded, set(args.drop), args.drop_reason)
-    text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    write_json(data, args.output)
     return 0
 
 

@@ -22,9 +22,10 @@ import hashlib
 import json
 import os
 import re
-import sys
 from collections.abc import Iterator
 from typing import Any
+
+from srcread import write_json  # the one JSON writer of scripts/: same input, same bytes
 
 GENERATED_BY = "scripts/kconfig_arches.py"
 SCHEMA_VERSION = 1
@@ -98,12 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     data = build(args.tree, set(db["symbols"]), str(header.get("kernel_version", "")))
     data["source"] = args.source or (f"{header.get('source_package')} {header.get('source_package_version')}"
                                      f" (tarball sha256 {header.get('tarball_sha256')})")
-    text = json.dumps(data, indent=1, sort_keys=True) + "\n"
-    if args.output == "-":
-        sys.stdout.write(text)
-    else:
-        with open(args.output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+    write_json(data, args.output)
     return 0
 
 
