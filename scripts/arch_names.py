@@ -22,7 +22,9 @@ import json
 import re
 from typing import Any
 
-from srcread import write_json  # the one JSON writer of scripts/: same input, same bytes
+from srcread import (
+    write_json,  # the one JSON writer of scripts/: same input, same bytes
+)
 
 GENERATED_BY = "scripts/arch_names.py"
 SCHEMA_VERSION = 1

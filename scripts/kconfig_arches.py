@@ -25,7 +25,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from srcread import write_json  # the one JSON writer of scripts/: same input, same bytes
+from srcread import (
+    write_json,  # the one JSON writer of scripts/: same input, same bytes
+)
 
 GENERATED_BY = "scripts/kconfig_arches.py"
 SCHEMA_VERSION = 1

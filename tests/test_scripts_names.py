@@ -7,13 +7,12 @@ import json
 import sys
 
 import pytest
-
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "scripts"))
 
-import arch_names  # noqa: E402
-import kconfig_arches  # noqa: E402
+import arch_names
+import kconfig_arches
 
 T = ROOT / "targets"
 

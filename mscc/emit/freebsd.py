@@ -7,10 +7,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mscc import codes, zfsdb
+from mscc import codes, loader_line, zfsdb
 from mscc.check.engine import Context
 from mscc.diagnostics import diag
-from mscc import loader_line
 from mscc.names import freebsd_names
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from mscc.diagnostics import Code, Diagnostic, Severity, diag
-from mscc.source import SourceCache, Span, comment_start  # noqa: F401  (used by the checkers)
+from mscc.source import SourceCache, Span, comment_start
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class FileContext:
         debug options there are the point, not a mistake."""
         import re
 
-        return re.search(r"debug", self.path.replace("\\", "/").rsplit("/", 1)[-1], re.I) is not None
+        return re.search(r"debug", self.path.replace("\\", "/").rsplit("/", 1)[-1], re.IGNORECASE) is not None
 
     def span(self, line: int, column: int, end_column: int | None = None) -> Span:
         """1-based columns; the end defaults to the end of the line."""

@@ -11,8 +11,8 @@ from mscc import codes
 from mscc.diagnostics import Diagnostic, diag
 from mscc.lint import kinds, suppress
 from mscc.lint.context import FileContext, Intent
-from mscc.settings import Settings
 from mscc.reading import read_source
+from mscc.settings import Settings
 from mscc.source import SourceCache, SourceFile, Span
 
 MAX_BYTES = 8 << 20  # a full Linux .config is ~250 KiB; anything this large is not a config

@@ -139,6 +139,7 @@ def _known(ctx: FileContext, judge, kind: str, name: str, removing: bool, span) 
     # config(8) stops at an unknown name in `options`/`device`, but ignores one in
     # `nooptions`/`nodevice`: there an unknown name is only a likely typo, and when the
     # release is not stated, quite possibly a name of a newer release than mscc's tables.
+    severity: Severity | None
     if removing:
         severity = Severity.WARNING if stated else Severity.NOTE
     else:

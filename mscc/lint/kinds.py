@@ -37,7 +37,7 @@ _LINUX_NAME = re.compile(r"(^config-\d|defconfig$|\.config$|\.fragment$|\.kconfi
 # Kernel configs carry no extension by convention (GENERIC, GENERIC64, VIRT); mscc writes *.conf.
 _MAYBE_KERNEL = re.compile(r"^([A-Z][A-Z0-9_.-]*|.*\.(conf|kernconf))$")
 
-_ZFS_COMMAND = re.compile(r"^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b", re.M)
+_ZFS_COMMAND = re.compile(r"^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b", re.MULTILINE)
 _KCONFIG_LINE = re.compile(r"^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)")
 _ATTACH = re.compile(r"^\S+\s+at\s+\S+")
 _FREEBSD_WORDS = {"nooptions", "nooption", "nodevice", "nodevices", "nomakeoptions", "cpu", "device", "devices"}
@@ -51,7 +51,7 @@ _BY_PREFIX = {"loader.conf.": "loader-conf", "sysctl.conf.": "sysctl-conf"}
 # says so in its summary). Everything else is read and recognised by its content.
 _NOT_CONFIG = re.compile(
     r"\.(md|rst|txt|adoc|html?|css|js|ts|py|pyc|c|h|cc|cpp|go|rs|java|rb|pl|lua|json|ya?ml|toml|lock|xml|csv|tsv|"
-    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$", re.I)
+    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$", re.IGNORECASE)
 _NOT_CONFIG_NAMES = {"LICENSE", "LICENCE", "COPYING", "Makefile", "README", "NOTICE", "AUTHORS", "CHANGES",
                      "Dockerfile", "Vagrantfile", "MANIFEST.tsv", ".gitignore", ".gitattributes"}
 

@@ -12,14 +12,13 @@ from __future__ import annotations
 import re
 
 from mscc import codes
-from mscc.diagnostics import registry
-from mscc.diagnostics import Severity
+from mscc.diagnostics import Severity, registry
 from mscc.lint import databases, platform
 from mscc.lint.context import FileContext
 from mscc.lint.knowledge import knowledge
 from mscc.targets import load_json
 
-_HEADER = re.compile(r"^# Linux/\S+ (\d+\.\d+)(\.\d+)?\S* Kernel Configuration", re.M)
+_HEADER = re.compile(r"^# Linux/\S+ (\d+\.\d+)(\.\d+)?\S* Kernel Configuration", re.MULTILINE)
 _VALID = {
     "bool": (("y", "n"), "y or n"),
     "tristate": (("y", "m", "n"), "y, m or n"),

@@ -52,7 +52,7 @@ _FREEBSD_CPU = {"HAMMER": "amd64", "I486_CPU": "i386", "I586_CPU": "i386", "I686
                 "RISCV": "riscv", "ARM64": "arm64", "CPU_CORTEXA": "arm", "ARMV6": "arm", "ARMV7": "arm"}
 _FREEBSD_RCS = re.compile(r"\$FreeBSD: (?:src/sys/|head/|(?:releng|stable|release)/(\d+(?:\.\d+)?)/)?[^$]*\$")
 _FREEBSD_CVS = re.compile(r"\$FreeBSD: src/sys/\S+,v [\d.]+ (\d{4})/")
-_COMPAT = re.compile(r"^\s*options\s+COMPAT_FREEBSD(\d+)\b", re.M)
+_COMPAT = re.compile(r"^\s*options\s+COMPAT_FREEBSD(\d+)\b", re.MULTILINE)
 
 
 def freebsd(ctx: FileContext) -> Platform:
@@ -160,11 +160,11 @@ def _netbsd_arm(os_name: str, arch: str, where: str, text: str) -> str:
 
 # --- Linux --------------------------------------------------------------------------------
 
-_LINUX_HEADER = re.compile(r"^# Linux/(\S+) (\d+\.\d+(?:\.\d+)?)\S* Kernel Configuration", re.M)
+_LINUX_HEADER = re.compile(r"^# Linux/(\S+) (\d+\.\d+(?:\.\d+)?)\S* Kernel Configuration", re.MULTILINE)
 _LINUX_ARCH_SYMBOL = {"ARM64": "arm64", "X86_64": "x86", "X86_32": "x86", "X86": "x86", "RISCV": "riscv",
                       "PPC64": "powerpc", "PPC": "powerpc", "S390": "s390", "ARM": "arm", "MIPS": "mips",
                       "LOONGARCH": "loongarch"}
-_LINUX_NAME_ARCH = re.compile(r"(aarch64|arm64|x86_64|amd64|x86|riscv64|ppc64le|s390x)", re.I)
+_LINUX_NAME_ARCH = re.compile(r"(aarch64|arm64|x86_64|amd64|x86|riscv64|ppc64le|s390x)", re.IGNORECASE)
 
 
 def linux(ctx: FileContext) -> Platform:
@@ -186,7 +186,7 @@ def _linux_arch_from_file(ctx: FileContext) -> tuple[str | None, str]:
     if m:
         return m.group(1), f"its path (arch/{m.group(1)}/configs/)"
     for symbol, arch in _LINUX_ARCH_SYMBOL.items():
-        if re.search(rf"^CONFIG_{symbol}=y\s*$", ctx.text, re.M):
+        if re.search(rf"^CONFIG_{symbol}=y\s*$", ctx.text, re.MULTILINE):
             return arch, f"its CONFIG_{symbol}=y line"
     m = _LINUX_NAME_ARCH.search(path.rsplit("/", 1)[-1])
     if m:

@@ -52,10 +52,16 @@ class ZfsChecker:
         self.db = self.dbs[0] if self.dbs else None
 
     @property
+    def current(self) -> databases.Zfs:
+        """The release judged first; only called after unchecked() said there is one."""
+        assert self.db is not None
+        return self.db
+
+    @property
     def judged(self) -> str:
         """The releases names are judged against, for messages: "2.3.1", or "2.2–2.4"."""
         if self.stated or len(self.dbs) == 1:
-            return self.db.version
+            return self.current.version
         return f"{self.dbs[-1].series}–{self.dbs[0].series}"
 
     def unchecked(self, span: Span) -> bool:
@@ -99,17 +105,18 @@ class ZfsChecker:
     def unknown(self, name: str, span: Span, flavour: str, module: str | None = None) -> None:
         from mscc.suggest import did_you_mean
 
-        pool = self.db.by_linux if flavour == "linux" else {**self.db.by_freebsd}
+        db = self.current
+        pool = db.by_linux if flavour == "linux" else {**db.by_freebsd}
         hint = did_you_mean(name, pool, cutoff=0.85)  # a guess people act on: only close names
         if self.stated:
-            whole = databases.zfs(self.db.series)
+            whole = databases.zfs(db.series)
             if whole is not None and _lookup(whole, name, flavour)[0] is not None:
                 # the series has it, the shipped release not yet (compile says the same: MS704)
-                hint = (f"{name} arrived later in OpenZFS {self.db.series}; "
-                        f"{self.ctx.intent.os} {self.ctx.intent.version} ships OpenZFS {self.db.version}")
-            elsewhere = _other_series(name, flavour, self.db.series)
+                hint = (f"{name} arrived later in OpenZFS {db.series}; "
+                        f"{self.ctx.intent.os} {self.ctx.intent.version} ships OpenZFS {db.version}")
+            elsewhere = _other_series(name, flavour, db.series)
             if elsewhere:
-                hint = f"{name} exists in OpenZFS {elsewhere}, not in {self.db.series}" + (f"; {hint}" if hint else "")
+                hint = f"{name} exists in OpenZFS {elsewhere}, not in {db.series}" + (f"; {hint}" if hint else "")
         where = f"module {module} of OpenZFS" if module else "OpenZFS"
         self.ctx.report(codes.CONFIG_UNKNOWN_TUNABLE, span,
                         f"{name} is not a parameter of {where} {self.judged}", hint)

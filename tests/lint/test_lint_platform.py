@@ -4,9 +4,9 @@ tools accept, and finds what it used to miss. Cases in our own words, one per ca
 from __future__ import annotations
 
 import pytest
-
 from conftest import compile_text
 from lintutil import codes, lint_text, need
+
 from mscc.diagnostics import Severity
 
 
