@@ -84,10 +84,15 @@ def _literal(value: str, variables: dict[str, str]) -> str:
     return text if value.startswith("'") else _expand(text, variables)
 
 
+_EXPANDED_MAX = 1 << 14  # X="$X$X" repeated must not grow a line without bound
+
+
 def _expand(text: str, variables: dict[str, str], depth: int = 0) -> str:
-    if depth > 8 or "$" not in text:
+    if depth > 8 or "$" not in text or len(text) > _EXPANDED_MAX:
         return text
     expanded = _VARIABLE.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), text)
+    if len(expanded) > _EXPANDED_MAX:
+        return text
     return expanded if expanded == text else _expand(expanded, variables, depth + 1)
 
 
