@@ -86,3 +86,39 @@ def test_every_table_records_where_its_names_came_from(path):
         assert table["source"]["repo"] and len(table["source"]["commit"]) == 40, arch
         assert table["inputs"] and all(i["path"] and i["sha256"] for i in table["inputs"]), arch
         assert table["devices"] and all(arch_names.NAME.match(n) for n in table["devices"]), arch
+
+
+def _load(name: str):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), ROOT / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_freebsd_extractor_phases_on_a_small_tree(tmp_path):
+    """read_options and read_devices, the first two phases of extract-freebsd-names.py's build()."""
+    fx = _load("extract-freebsd-names")
+    from srcread import Source
+
+    files = {
+        "sys/conf/options": "INET\topt_inet.h\nRANDOM_LOADABLE\topt_global.h\n",
+        "sys/conf/options.amd64": "INET\topt_inet.h\nHAMMER_ONLY\n",
+        "sys/conf/files": "dev/iwm/fw.c\toptional iwm7265Dfw\n"
+                          "dev/random/r.c\toptional random !random_loadable\n",
+        "sys/conf/files.amd64": "include \"conf/files.x86\"\n",
+        "sys/conf/files.x86": "dev/atkbdc/psm.c\toptional psm\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    src = Source(None, None, tree=str(tmp_path))
+    options, duplicates = fx.read_options(src, ["sys/conf/options", "sys/conf/options.amd64"])
+    assert sorted(options) == ["HAMMER_ONLY", "INET", "RANDOM_LOADABLE"]
+    assert duplicates == [{"name": "INET", "first": "sys/conf/options", "again": "sys/conf/options.amd64"}]
+    devices, _entries, seen = fx.read_devices(src, ["sys/conf/files", "sys/conf/files.amd64"], options)
+    assert {"iwm7265Dfw", "psm", "random", "random_loadable"} <= set(devices)
+    assert devices["random_loadable"]["negated_only"] and not devices["psm"]["negated_only"]
+    assert devices["random_loadable"]["also_option"] == "RANDOM_LOADABLE"
+    assert "sys/conf/files.x86" in seen
