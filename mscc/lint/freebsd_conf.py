@@ -13,11 +13,12 @@ from mscc.lint import databases, names_judge, platform
 from mscc.lint.conf_words import items, split_value, words
 from mscc.lint.context import FileContext
 
-# The keywords of FreeBSD's config(8) (usr.sbin/config/lang.l, key_words[], 15.0).
+# The keywords of FreeBSD's config(8) (usr.sbin/config/lang.l, key_words[], 15.0), and
+# `profile`, which older releases' config(8) still read (configs of those releases are linted too).
 DIRECTIVES = {
     "cpu", "nocpu", "device", "devices", "nodevice", "nodevices", "env", "envvar", "hints", "ident",
     "machine", "makeoption", "makeoptions", "nomakeoption", "nomakeoptions", "maxusers",
-    "option", "options", "nooption", "nooptions", "include", "includeoptions", "files",
+    "option", "options", "nooption", "nooptions", "include", "includeoptions", "files", "profile",
 }
 _ADD = {"option": "options", "options": "options", "device": "device", "devices": "device"}
 _REMOVE = {"nooption": "options", "nooptions": "options", "nodevice": "device", "nodevices": "device"}

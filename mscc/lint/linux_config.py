@@ -95,7 +95,11 @@ def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
     if where is not None and (where == ("*",) or arch is None or arch in where):
         if a.symbol not in db.types:
             return False  # another architecture's symbol: its values are not in arm64's database
-        return _value(ctx, db, a)
+        per_arch = where != ("*",)
+        if per_arch and arch is not None and arch != "arm64":
+            return True  # defined per architecture (NR_CPUS): arm64's type and range need not apply
+        # architecture unknown: the type holds everywhere, a per-architecture range need not
+        return _value(ctx, db, a, ranges=not (per_arch and arch is None))
     checked = f"Linux {db.version} {arch or '(any architecture)'}"
     if where is not None:
         ctx.report(codes.CONFIG_UNKNOWN_SYMBOL, name_span,
@@ -120,7 +124,7 @@ def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
     return False
 
 
-def _value(ctx: FileContext, db, a) -> bool:
+def _value(ctx: FileContext, db, a, ranges: bool = True) -> bool:
     kind = db.types[a.symbol]
     if a.value == "n" or kind is None:
         return True
@@ -133,7 +137,7 @@ def _value(ctx: FileContext, db, a) -> bool:
             problem = f"CONFIG_{a.symbol} is {'an int' if kind == 'int' else 'a hex'}: {a.value} is not a " \
                       f"{'number' if kind == 'int' else 'hexadecimal number such as 0x1f'}"
         else:
-            for low, high in db.ranges(a.symbol):
+            for low, high in (db.ranges(a.symbol) if ranges else ()):
                 if not low <= number <= high:
                     problem = f"CONFIG_{a.symbol}={a.value} is outside its range {low}..{high}"
     elif kind == "string" and not a.value.startswith('"'):

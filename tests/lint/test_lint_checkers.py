@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_kconfig_names_values_and_repeats(tmp_path):
     need("kconfig")
-    r = lint_text(tmp_path, "frag.config", "\n".join([
+    r = lint_text(tmp_path, "arch/arm64/configs/frag.config", "\n".join([
         "CONFIG_VIRTIO_BLKK=y",        # 1 unknown
         "CONFIG_64BIT=m",              # 2 bool given m
         "CONFIG_NR_CPUS=99999",        # 3 out of range

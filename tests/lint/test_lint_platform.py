@@ -299,3 +299,13 @@ def test_compile_takes_device_names_as_config8_does(tmp_path, name, valid):
     assert ("MS603" not in [d.code for d in compiled.diagnostics]
             and not [d for d in compiled.diagnostics if "device" in d.message and name in d.message]) is valid
     assert ("MS703" not in codes(linted)) is valid
+
+
+def test_values_of_per_architecture_symbols_are_not_judged_by_arm64s_definition(tmp_path):
+    need("kconfig")
+    x86 = "# Linux/x86_64 6.12.117 Kernel Configuration\nCONFIG_NR_CPUS=8192\nCONFIG_64BIT=y\n"
+    assert found(lint_text(tmp_path, ".config", x86)) == []
+    arm64 = "# Linux/arm64 6.12.117 Kernel Configuration\nCONFIG_NR_CPUS=99999\n"
+    assert found(lint_text(tmp_path, ".config", arm64)) == [("MS707", 2)]
+    # architecture unknown: types still hold everywhere, a per-architecture range need not
+    assert found(lint_text(tmp_path, "frag.config", "CONFIG_NR_CPUS=8192\nCONFIG_64BIT=m\n")) == [("MS707", 2)]
