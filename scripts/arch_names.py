@@ -94,7 +94,7 @@ def merge(tables: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def build(os_name: str, version: str, extractions: list[tuple[str, dict[str, Any]]], drop: set[str],
-          drop_reason: str | None) -> dict[str, Any]:
+          drop_reason: str | None, date: str | None = None) -> dict[str, Any]:
     by_arch: dict[str, list[dict[str, Any]]] = {}
     for arch, data in extractions:
         if data.get("os") != os_name:
@@ -109,6 +109,8 @@ def build(os_name: str, version: str, extractions: list[tuple[str, dict[str, Any
     }
     if drop:
         out["dropped"] = {"names": sorted(drop), "reason": drop_reason or ""}
+    if date:
+        out["date"] = date  # of the tree's state: NetBSD/OpenBSD files state dates, not releases
     return out
 
 
@@ -125,6 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--version", required=True)
     ap.add_argument("--drop", action="append", default=[], help="a name a downstream fork added")
     ap.add_argument("--drop-reason")
+    ap.add_argument("--date", help="commit date of the tree (YYYY-MM-DD), for files that state dates")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("extractions", nargs="+", type=_pair, metavar="ARCH=FILE")
     args = ap.parse_args(argv)
@@ -132,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     for arch, path in args.extractions:
         with open(path, encoding="utf-8") as fh:
             loaded.append((arch, json.load(fh)))
-    data = build(args.os, args.version, loaded, set(args.drop), args.drop_reason)
+    data = build(args.os, args.version, loaded, set(args.drop), args.drop_reason, args.date)
     write_json(data, args.output)
     return 0
 

@@ -135,6 +135,11 @@ def _unknown(ctx, code, judge: names_judge.Judge, kind: str, name: str, span, se
     hint = unknown.hint or why
     if why and unknown.hint and not unknown.elsewhere:
         hint = f"{unknown.hint} ({why})"
+    tables_date = judge.older_than_tables
+    if tables_date and not unknown.elsewhere:
+        severity = Severity.WARNING
+        hint = (f"the file is dated {judge.platform.release}, mscc's tables {tables_date}: "
+                f"the name may have been removed since; {hint}")
     ctx.report(code, span, unknown.message, hint, severity)
 
 

@@ -170,6 +170,7 @@ class ArchNames:
     devices: dict               # arch -> frozenset (pseudo-devices included)
     file_systems: dict          # arch -> frozenset (NetBSD)
     sources: dict               # arch -> "repo@commit"
+    date: str | None = None     # of the tree (NetBSD/OpenBSD files state dates, not releases)
 
     @property
     def arches(self) -> list[str]:
@@ -201,6 +202,7 @@ def arch_names(os_name: str, version: str) -> ArchNames | None:
         devices={a: frozenset(t["devices"]) | frozenset(t.get("pseudo_devices", ())) for a, t in arches.items()},
         file_systems={a: frozenset(t.get("file_systems", ())) for a, t in arches.items()},
         sources={a: f"{t['source']['repo']}@{t['source']['commit'][:12]}" for a, t in arches.items()},
+        date=data.get("date"),
     )
 
 

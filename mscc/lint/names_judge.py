@@ -9,6 +9,7 @@ only close names of the same architecture."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from mscc.lint import databases
@@ -35,6 +36,16 @@ class Judge:
     arch: str | None
     platform: Platform
     unchecked: str | None       # why names are not checked, or None
+
+    @property
+    def older_than_tables(self) -> str | None:
+        """The tables' date when the file states an earlier one ($NetBSD$/$OpenBSD$ dates): a
+        name it uses may have been removed since, so unknown is then a warning, not an error."""
+        dates = [t.date for t in self.tables if t.date]
+        stated = self.platform.release
+        if dates and stated and re.fullmatch(r"\d{4}-\d\d-\d\d", stated) and stated < min(dates):
+            return min(dates)
+        return None
 
     @property
     def title(self) -> str:
