@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import posixpath
 from typing import Any
 
@@ -391,6 +392,30 @@ def config_record(paths: list[str], conf_dir: str, src: Source) -> dict[str, Any
 # --------------------------------------------------------------------------
 
 
+def conf_files_paths(src: Source, conf_dir: str) -> list[str]:
+    """files(5) tables that kernel configs of `conf_dir` add with a `files "..."` directive
+    (riscv std.allwinner: "../allwinner/files.allwinner"; powerpc dpaa/config.dpaa)."""
+    if src.git_dir:
+        listing = src._git("ls-tree", "-r", "--name-only", src.commit or "", conf_dir + "/").split()
+    else:
+        base = os.path.join(src.tree or ".", conf_dir)
+        listing = [posixpath.join(conf_dir, os.path.relpath(os.path.join(r, f), base).replace(os.sep, "/"))
+                   for r, _d, fs in os.walk(base) for f in fs]
+    found: list[str] = []
+    for path in sorted(listing):
+        for raw in (src.read(path) or "").splitlines():
+            words = tokenize(strip_comment(raw))
+            if len(words) > 1 and words[0] == "files":
+                # config(8) opens it relative to its working directory, the conf dir
+                for base in (conf_dir, posixpath.dirname(path)):
+                    target = posixpath.normpath(posixpath.join(base, words[1].strip('"')))
+                    if src.read(target) is not None:
+                        if target not in found:
+                            found.append(target)
+                        break
+    return found
+
+
 def read_options(src: Source, opt_paths: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Phase 1: every option of sys/conf/options*, and the names declared twice."""
     options: dict[str, dict[str, Any]] = {}
@@ -511,6 +536,8 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     config_paths = [f"{conf_dir}/{n}" for n in config_names] + [
         "sys/conf/std.nodebug", "sys/conf/std.debug"]
 
+    if args.conf_files:
+        files_paths += conf_files_paths(src, conf_dir)
     options, duplicates = read_options(src, opt_paths)
     compat_text = src.read(compat_path)
     options_compat = parse_options_compat(compat_text) if compat_text else {}
@@ -566,6 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref", help="ref name to record (default: --rev)")
     ap.add_argument("--arch", default="arm64")
     ap.add_argument("--provenance", help="JSON with upstream commits for a reconstructed repo")
+    ap.add_argument("--conf-files", action="store_true",
+                    help="also read the files.* that configs in sys/<arch>/conf add with `files \"...\"`")
     ap.add_argument("--no-last-change", action="store_true",
                     help="skip `git log` per input (faster on huge repos)")
     ap.add_argument("-o", "--output", required=True)

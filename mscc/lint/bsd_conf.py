@@ -31,7 +31,7 @@ NETBSD = Dialect(
     "netbsd", "NetBSD", frozenset({"options"}), frozenset(),
     frozenset({"include", "cinclude", "ident", "maxusers", "makeoptions", "file-system", "pseudo-device",
                "config", "select", "machine", "prefix", "ifdef", "ifndef", "elifdef", "elifndef", "else",
-               "endif", "no"}),
+               "endif", "no", "-no", "-include"}),
     duplicate_option_is_error=False,
 )
 # OpenBSD's config(8) stops at an option given twice ("already have options 'X'": main.c addoption).
@@ -60,7 +60,7 @@ def check(ctx: FileContext) -> None:
                 name, _ = split_value(item)
                 span = ctx.span(line.number, col, col + len(name))
                 _add_option(ctx, dialect, names, debug, selected, name, span, line.number)
-        elif keyword in dialect.remove_options or keyword == "no" and dialect is NETBSD:
+        elif keyword in dialect.remove_options or keyword in ("no", "-no") and dialect is NETBSD:
             _remove(ctx, dialect, names, selected, tokens, line.number)
         elif keyword == "pseudo-device" and len(tokens) > 1:
             name, col = tokens[1]
@@ -108,6 +108,8 @@ def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> Non
 
 def _remove(ctx, dialect, names, selected, tokens, number) -> None:
     if dialect is NETBSD:
+        if tokens[0][0] == "-no":
+            return  # `-no X`: remove X if it is there, silently if not
         # `no options X`, `no pseudo-device X`, `no file-system X`, `no makeoptions X`, `no DEV [at P]`
         what = tokens[1][0] if len(tokens) > 1 else ""
         rest = tokens[2:] if what in ("options", "pseudo-device", "file-system", "makeoptions", "select",

@@ -137,6 +137,13 @@ def _known(ctx: FileContext, judge, kind: str, name: str, removing: bool, span) 
         return
     found = judge.platform
     stated = found.release is not None and not found.release_inferred
+    own_files = _own_files(ctx)
+    if own_files and kind == "device":
+        # `files "../allwinner/files.allwinner"`: the config declares devices mscc has not read
+        ctx.report(codes.CONFIG_UNKNOWN_DEVICE, span, unknown.message,
+                   f"this config reads its own {own_files}; a device declared there is not in mscc's tables",
+                   Severity.NOTE)
+        return
     # config(8) stops at an unknown name in `options`/`device`, but ignores one in
     # `nooptions`/`nodevice`: there an unknown name is only a likely typo, and when the
     # release is not stated, quite possibly a name of a newer release than mscc's tables.
@@ -152,6 +159,15 @@ def _known(ctx: FileContext, judge, kind: str, name: str, removing: bool, span) 
         hint = (f"{hint}; the release {found.release} was inferred from {found.release_from}: a -STABLE or "
                 "-CURRENT snapshot may have the name (state the release with --release)")
     ctx.report(code, span, unknown.message, hint, severity)
+
+
+def _own_files(ctx: FileContext) -> str | None:
+    """The first `files "..."` directive, or an include of a subdirectory's config (dpaa/config.dpaa)."""
+    for line in ctx.code_lines():
+        words = line.code.split()
+        if len(words) > 1 and (words[0] == "files" or words[0] == "include" and "/config." in words[1]):
+            return words[1]
+    return None
 
 
 def _repeat(ctx, state, kind, name, value, removing, number, span) -> None:

@@ -41,6 +41,8 @@ _ZFS_COMMAND = re.compile(r"^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b", re.MULT
 _KCONFIG_LINE = re.compile(r"^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)")
 _ATTACH = re.compile(r"^\S+\s+at\s+\S+")
 _FREEBSD_WORDS = {"nooptions", "nooption", "nodevice", "nodevices", "nomakeoptions", "cpu", "device", "devices"}
+_BSD_CONFIG_WORDS = {"include", "cinclude", "options", "option", "no", "-no", "pseudo-device", "file-system",
+                     "makeoptions", "maxusers", "config", "ident", "machine", "rmoption", "select"}
 _MODPROBE_WORDS = {"options", "install", "remove", "blacklist", "alias", "softdep"}
 _SYSCTL_LINE = re.compile(r"^-?[a-z][a-z0-9_]*(\.[A-Za-z0-9_%-]+)+\s*=")
 
@@ -86,7 +88,7 @@ def worth_reading(path: str) -> bool:
     name = PurePath(path).name
     if by_name(path) is not None or name == "manifest.json":
         return True
-    return not (_NOT_CONFIG.search(name) or name in _NOT_CONFIG_NAMES)
+    return not (_NOT_CONFIG.search(name) or name in _NOT_CONFIG_NAMES or name.startswith(("README", "LICENSE")))
 
 
 def detect(path: str, text: str) -> str | None:
@@ -121,10 +123,13 @@ def sniff(text: str) -> str | None:
         return "linux-config"
     firsts = [line.split()[0] for line in lines]
     words = set(firsts)
-    if words & {"rmoption", "rmoptions", "option", "makeoption"} or "$OpenBSD:" in text[:4000]:
+    # An RCS id says which BSD, when the lines are config lines at all (not a README.evbarm).
+    configish = sum(1 for line, first in zip(lines, firsts) if first in _BSD_CONFIG_WORDS or _ATTACH.match(line))
+    if words & {"rmoption", "rmoptions", "option", "makeoption"} or "$OpenBSD:" in text[:4000] and configish:
         return "openbsd-kernel"
     # `include "arch/evbarm/conf/GENERIC64"`: only NetBSD (and OpenBSD, above) include by arch/ path.
-    if "$NetBSD:" in text[:4000] or any(re.match(r'^include\s+"?arch/[a-z0-9]+/conf/', line) for line in lines):
+    if "$NetBSD:" in text[:4000] and configish * 2 >= len(lines) or \
+            any(re.match(r'^include\s+"?arch/[a-z0-9]+/conf/', line) for line in lines):
         return "netbsd-kernel"
     # Lines only one dialect writes, counted: a FreeBSD config with one NetBSD-ism in it is
     # still a FreeBSD config (and gets told about the NetBSD-ism).

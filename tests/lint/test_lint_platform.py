@@ -319,3 +319,18 @@ def test_bsd_file_older_than_the_tables_gets_warnings(tmp_path):
     new = lint_text(tmp_path, "GENERIC", head % "2025/06/01" + body)
     assert [d.severity for d in old.diagnostics] == [Severity.WARNING] and "2019-05-01" in old.diagnostics[0].hint
     assert [d.severity for d in new.diagnostics] == [Severity.ERROR]
+
+
+def test_netbsd_dash_no_and_readme_files(tmp_path):
+    need("netbsd")
+    r = lint_text(tmp_path, "MODULAR", 'include "arch/amd64/conf/GENERIC"\n-no acpicpu* at cpu?\n-no gone0 at cpu0\n')
+    assert found(r, Severity.NOTE) == []
+    readme = "#\t$NetBSD: README.evbarm,v 1.1 2020/01/01 x Exp $\n\nADI_BRH\t\tan evaluation board\nGENERIC64\tarm64\n"
+    from mscc.lint import kinds
+    assert kinds.detect("conf/README.evbarm", readme) is None and not kinds.worth_reading("conf/README.evbarm")
+
+
+def test_freebsd_config_with_its_own_files_table(tmp_path):
+    need("freebsd")
+    r = lint_text(tmp_path, "std.board", 'files "../board/files.board"\ndevice board_gpio\n', arch="riscv")
+    assert found(r) == [] and [d.severity for d in r.diagnostics] == [Severity.NOTE]
