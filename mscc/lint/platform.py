@@ -39,6 +39,18 @@ _ARCH_ALIASES = {
 PROFILE_ARCH = {"freebsd": "arm64", "openbsd": "arm64", "netbsd": "evbarm-aarch64", "linux": "arm64"}
 
 
+def _where(ctx: FileContext) -> str:
+    """The path that tells where a file belongs: a symlink's target (Linux's
+    arch/powerpc/configs/kvm_guest.config is a link to the multi-architecture kernel/configs/ one)."""
+    import os
+
+    try:
+        path = os.path.realpath(ctx.path) if os.path.islink(ctx.path) else ctx.path
+    except (OSError, ValueError):
+        path = ctx.path
+    return path.replace("\\", "/")
+
+
 def normal_arch(os_name: str, arch: str | None) -> str | None:
     if not arch:
         return None
@@ -77,7 +89,7 @@ def _freebsd_arch_from_file(ctx: FileContext) -> tuple[str | None, str]:
                           words[1])
             if m:
                 return m.group(1) or m.group(2), f"its `include {words[1]}` line"
-    m = re.search(r"(?:^|/)sys/(amd64|arm64|i386|powerpc|riscv|arm)/conf/", ctx.path.replace("\\", "/"))
+    m = re.search(r"(?:^|/)sys/(amd64|arm64|i386|powerpc|riscv|arm)/conf/", _where(ctx))
     if m:
         return m.group(1), f"its path (sys/{m.group(1)}/conf/)"
     return _profile_arch(ctx, "freebsd")
@@ -146,7 +158,7 @@ def _bsd_arch_from_file(ctx: FileContext, os_name: str) -> tuple[str | None, str
             aarch64 = "aarch64" in machine[1:] or "aarch64" in ctx.text
             return ("evbarm-aarch64" if aarch64 else "evbarm"), f"its `machine {' '.join(machine)}` line"
         return normal_arch(os_name, machine[0]), f"its `machine {machine[0]}` line"
-    m = _BSD_PATH.search(ctx.path.replace("\\", "/"))
+    m = _BSD_PATH.search(_where(ctx))
     if m:
         return _netbsd_arm(os_name, m.group(1), ctx.path, ctx.text), f"its path (arch/{m.group(1)}/conf/)"
     return _profile_arch(ctx, os_name)
@@ -181,7 +193,7 @@ def linux(ctx: FileContext) -> Platform:
 
 
 def _linux_arch_from_file(ctx: FileContext) -> tuple[str | None, str]:
-    path = ctx.path.replace("\\", "/")
+    path = _where(ctx)
     m = re.search(r"(?:^|/)arch/([a-z0-9]+)/configs/", path)
     if m:
         return m.group(1), f"its path (arch/{m.group(1)}/configs/)"

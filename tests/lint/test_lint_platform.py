@@ -334,3 +334,15 @@ def test_freebsd_config_with_its_own_files_table(tmp_path):
     need("freebsd")
     r = lint_text(tmp_path, "std.board", 'files "../board/files.board"\ndevice board_gpio\n', arch="riscv")
     assert found(r) == [] and [d.severity for d in r.diagnostics] == [Severity.NOTE]
+
+
+def test_a_symlinked_fragment_is_judged_where_it_points(tmp_path):
+    need("kconfig")
+    from mscc.lint import lint_paths
+
+    (tmp_path / "kernel/configs").mkdir(parents=True)
+    (tmp_path / "arch/powerpc/configs").mkdir(parents=True)
+    (tmp_path / "kernel/configs/guest.config").write_text("CONFIG_S390_GUEST=y\nCONFIG_KVM_GUEST=y\n")
+    (tmp_path / "arch/powerpc/configs/guest.config").symlink_to("../../../kernel/configs/guest.config")
+    r = lint_paths([str(tmp_path / "arch/powerpc/configs/guest.config")])
+    assert found(r) == []
