@@ -2,6 +2,8 @@
 
 Groups: MS0xx input and syntax, MS1xx language, MS2xx hardware, MS3xx kernel,
 MS4xx ZFS, MS5xx hypervisor and guest OS, MS6xx raw escape hatches, MS9xx output.
+Every code has an `mscc explain` example (a failing and a passing one; mscc/explain.py says
+where each kind lives), and tests/test_explain.py fails for a code without one.
 """
 
 from mscc.diagnostics import Severity, register
@@ -54,7 +56,7 @@ HW_CHECKSUMS = register("MS307", "hw-checksums-unavailable", E,
                         "accelerated ZFS checksums are not deliverable on this target")
 DEVICE_UNSUPPORTED = register("MS308", "device-class-unsupported", W,
                               "the target OS has no driver for a kept device class")
-PAGE_AUTO = register("MS309", "page-size-auto", N, "page size auto resolved for this target")
+# MS309 (page-size-auto) is retired: what `auto` chose is a decision in report.txt, not a note.
 
 # ZFS
 ARC_MAX_HIGH = register("MS401", "arc-max-too-high", E, "ARC max leaves the guest OS too little memory")

@@ -27,10 +27,10 @@ from pathlib import Path
 
 from mscc import codes
 from mscc.diagnostics import Diagnostic, Severity, diag, registry
+from mscc.reporters import REPORTERS
 from mscc.source import SourceFile, Span
 
 SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}
-FORMATS = ("text", "concise", "json", "sarif", "github")
 KEYS = ("disable", "enable", "severity", "fail-on", "format", "memory", "exclude", "arch", "release")
 
 
@@ -162,8 +162,8 @@ def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = Non
             else:
                 values["fail_on"] = SEVERITIES[value]
         elif key == "format":
-            if value not in FORMATS:
-                bad(raw_key, f"unknown format {value!r}", did_you_mean(str(value), FORMATS))
+            if value not in REPORTERS:
+                bad(raw_key, f"unknown format {value!r}", did_you_mean(str(value), REPORTERS))
             else:
                 values["format"] = value
         elif key in ("arch", "release"):

@@ -73,7 +73,7 @@ def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -
     if options.only is not None and kinds.ruled_out(path, options.only):
         return None  # decided by name, without reading the file
     text, read_problems = read_text(path)
-    if read_problems:
+    if read_problems or text is None:
         if not explicit:
             return _Outcome(path, None, (), (), "not readable as text")
         return _Outcome(path, None, tuple(read_problems), ())
@@ -126,6 +126,8 @@ _WORK: tuple | None = None  # (options, intent) for forked workers, which inheri
 
 
 def _lint_chunk(chunk: list[tuple[str, bool]]) -> list[_Outcome]:
+    if _WORK is None:
+        raise RuntimeError("_lint_chunk runs only in a worker forked by _run")
     options, intent = _WORK
     return [o for path, explicit in chunk if (o := _lint_one(path, explicit, options, intent)) is not None]
 

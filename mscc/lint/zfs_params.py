@@ -64,6 +64,13 @@ class ZfsChecker:
             return self.current.version
         return f"{self.dbs[-1].series}–{self.dbs[0].series}"
 
+    @property
+    def known(self) -> databases.Zfs:
+        """The database, for callers that asked `unchecked()` first."""
+        if self.db is None:
+            raise RuntimeError("ZfsChecker used without a database: call unchecked() first")
+        return self.db
+
     def unchecked(self, span: Span) -> bool:
         if self.db is not None:
             return False
