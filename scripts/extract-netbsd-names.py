@@ -794,9 +794,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--extra-files", action="append", help="extra files.* relative to sys/")
     ap.add_argument("--blocked-reason",
                     help="write an empty, status=blocked database instead of reading sources")
+    ap.add_argument("--later", help="an extraction of a later commit: GENERIC64 selections that differ "
+                                    "there are recorded as generic64_differs_later (the release in between is "
+                                    "uncertain about them)")
     args = ap.parse_args(argv)
-    write_json(build(args), args.output)
+    data = build(args)
+    if args.later:
+        with open(args.later, encoding="utf-8") as fh:
+            data["generic64_differs_later"] = generic64_differences(data, json.load(fh))
+    write_json(data, args.output)
     return 0
+
+
+def _instances(generic64: dict[str, Any]) -> set[str]:
+    return {f"{i['device']}{i['unit']} at {i['at']}{i['parent_unit']}" for i in generic64.get("instances", ())}
+
+
+def generic64_differences(data: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """What GENERIC64 selects at one commit and not at the other: a release cut between the two
+    may have either, so a consumer must not claim to know."""
+    a, b = data.get("generic64") or {}, later.get("generic64") or {}
+    return {
+        "source": {k: later["source"].get(k) for k in ("repo", "commit")},
+        "options": sorted(set(a.get("options", ())) ^ set(b.get("options", ()))),
+        "pseudo_devices": sorted(set(a.get("pseudo_devices", ())) ^ set(b.get("pseudo_devices", ()))),
+        "instances": sorted(_instances(a) ^ _instances(b)),
+    }
 
 
 if __name__ == "__main__":

@@ -98,6 +98,12 @@ def test_target_data_refers_only_to_curated_names():
                 assert names.has_option(name), name
 
 
+def test_generic64_choices_the_two_extracted_commits_disagree_on_are_unconfirmed(tmp_path):
+    r = compile_text(tmp_path, profile(extra='raw netbsd { kernel = ["no options UFS_DIRHASH"] }'), "netbsd")
+    (w,) = by_code(r, "MS632")
+    assert r.ok and "disagree" in w.hint
+
+
 def test_names_come_from_the_extracted_names_10():
     names = netbsd_names("10.1")
     doc = json.loads((T / "names-10.json").read_text())
