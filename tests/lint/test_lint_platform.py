@@ -346,3 +346,9 @@ def test_a_symlinked_fragment_is_judged_where_it_points(tmp_path):
     (tmp_path / "arch/powerpc/configs/guest.config").symlink_to("../../../kernel/configs/guest.config")
     r = lint_paths([str(tmp_path / "arch/powerpc/configs/guest.config")])
     assert found(r) == []
+
+
+@pytest.mark.parametrize("text", ["\\\\\n", "options zfs zfs_arc_max=1 \\\\", "\\\\\n\\\\\n"])
+def test_modprobe_continuation_into_nothing(tmp_path, text):
+    r = lint_text(tmp_path, "modprobe.d/zfs.conf", text)
+    assert all(d.code != "MS000" for d in r.diagnostics)
