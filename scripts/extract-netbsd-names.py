@@ -655,6 +655,72 @@ def blocked(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
+def selection_record(rd: Reader, root: str) -> dict[str, Any]:
+    """Phase 2 of build(): what the root config selects after its includes."""
+    sel = rd.sel
+    opt_names = set(rd.options)
+    return {
+        "config_path": root,
+        "machine": rd.machine,
+        "include_chain": rd.include_chain,
+        "unresolved_includes": rd.unresolved,
+        "options": {k: sel.options[k]["value"] for k in sorted(sel.options)},
+        "options_where": {k: f"{sel.options[k]['path']}:{sel.options[k]['line']}"
+                          for k in sorted(sel.options)},
+        "options_undeclared": sorted(k for k in sel.options if k not in opt_names),
+        "commented_out": sorted(sel.commented_out,
+                                key=lambda c: (c["path"], c["line"], c["name"])),
+        "file_systems": sorted(sel.file_systems),
+        "pseudo_devices": {k: sel.pseudo[k]["count"] for k in sorted(sel.pseudo)},
+        "instances": sorted(sel.instances, key=lambda i: (i["device"], i["at"], i["instance"],
+                                                          i["parent"], i.get("locators", ""),
+                                                          i["path"], i["line"])),
+        "makeoptions": {k: {"value": v["value"], "append": v["append"]}
+                        for k, v in sorted(sel.makeoptions.items())},
+        "selects": sorted(sel.selects),
+        "maxusers": sel.maxusers,
+        "config": [c["statement"] for c in sel.configs],
+        "ident": sel.ident,
+        "no_lines": sel.no_lines,
+        "errors": sel.errors,
+    }
+
+
+
+def check_problems(rd: Reader) -> list[dict[str, Any]]:
+    """Phase 3 of build(): instances and pseudo-devices of the selection that the declarations
+    do not back (names only)."""
+    sel = rd.sel
+    known_dev = set(rd.devices) | set(rd.pseudo)
+    attach_pairs = {(a["device"], a["at"]) for a in rd.attachments}
+    dev_attrs: dict[str, set[str]] = {}
+    for name, d in list(rd.devices.items()) + list(rd.pseudo.items()):
+        s = set(d["attributes"])
+        if d["interface"]:
+            s.add(name)
+        dev_attrs[name] = s
+    problems = []
+    for inst in sel.instances:
+        dev, parent = inst["device"], inst["at"]
+        if dev not in known_dev:
+            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
+                             "problem": "unknown device"})
+            continue
+        if parent == "root":
+            continue
+        # parent may be a device (attach at one of its attributes) or an attribute
+        parent_attrs = dev_attrs.get(parent, set()) | ({parent} if parent in rd.attributes
+                                                       else set())
+        if not any((dev, a) in attach_pairs for a in parent_attrs):
+            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
+                             "problem": "no matching attach statement"})
+    for p in sel.pseudo:
+        if p not in rd.pseudo:
+            problems.append({"pseudo_device": p, "problem": "not declared with defpseudo*"})
+    return problems
+
+
+
 def build(args: argparse.Namespace) -> dict[str, Any]:
     if args.blocked_reason:
         return blocked(args)
@@ -683,61 +749,8 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         rd.read_file(rd.full(extra), None, "extra")
 
     sel = rd.sel
-    opt_names = set(rd.options)
-    generic = {
-        "config_path": root,
-        "machine": rd.machine,
-        "include_chain": rd.include_chain,
-        "unresolved_includes": rd.unresolved,
-        "options": {k: sel.options[k]["value"] for k in sorted(sel.options)},
-        "options_where": {k: f"{sel.options[k]['path']}:{sel.options[k]['line']}"
-                          for k in sorted(sel.options)},
-        "options_undeclared": sorted(k for k in sel.options if k not in opt_names),
-        "commented_out": sorted(sel.commented_out,
-                                key=lambda c: (c["path"], c["line"], c["name"])),
-        "file_systems": sorted(sel.file_systems),
-        "pseudo_devices": {k: sel.pseudo[k]["count"] for k in sorted(sel.pseudo)},
-        "instances": sorted(sel.instances, key=lambda i: (i["device"], i["at"], i["instance"],
-                                                          i["parent"], i.get("locators", ""),
-                                                          i["path"], i["line"])),
-        "makeoptions": {k: {"value": v["value"], "append": v["append"]}
-                        for k, v in sorted(sel.makeoptions.items())},
-        "selects": sorted(sel.selects),
-        "maxusers": sel.maxusers,
-        "config": [c["statement"] for c in sel.configs],
-        "ident": sel.ident,
-        "no_lines": sel.no_lines,
-        "errors": sel.errors,
-    }
-
-    # cross checks against the declarations (names only)
-    known_dev = set(rd.devices) | set(rd.pseudo)
-    attach_pairs = {(a["device"], a["at"]) for a in rd.attachments}
-    dev_attrs: dict[str, set[str]] = {}
-    for name, d in list(rd.devices.items()) + list(rd.pseudo.items()):
-        s = set(d["attributes"])
-        if d["interface"]:
-            s.add(name)
-        dev_attrs[name] = s
-    problems = []
-    for inst in sel.instances:
-        dev, parent = inst["device"], inst["at"]
-        if dev not in known_dev:
-            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
-                             "problem": "unknown device"})
-            continue
-        if parent == "root":
-            continue
-        # parent may be a device (attach at one of its attributes) or an attribute
-        parent_attrs = dev_attrs.get(parent, set()) | ({parent} if parent in rd.attributes
-                                                       else set())
-        if not any((dev, a) in attach_pairs for a in parent_attrs):
-            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
-                             "problem": "no matching attach statement"})
-    for p in sel.pseudo:
-        if p not in rd.pseudo:
-            problems.append({"pseudo_device": p, "problem": "not declared with defpseudo*"})
-    generic["check_problems"] = problems
+    generic = selection_record(rd, root)
+    generic["check_problems"] = check_problems(rd)
 
     inputs = [input_record(src, repo=repo, path=full, ref=ref, provenance=prov_files,
                            last_change=not args.no_last_change)

@@ -122,3 +122,24 @@ def test_freebsd_extractor_phases_on_a_small_tree(tmp_path):
     assert devices["random_loadable"]["negated_only"] and not devices["psm"]["negated_only"]
     assert devices["random_loadable"]["also_option"] == "RANDOM_LOADABLE"
     assert "sys/conf/files.x86" in seen
+
+
+def test_netbsd_extractor_phases_on_a_small_tree(tmp_path):
+    nx = _load("extract-netbsd-names")
+    files = {
+        "sys/conf/files": "defflag opt_foo.h FOO\ndevice virtio {}\nattach virtio at root\n"
+                          "device ld: disk\nattach ld at virtio\ndefpseudo bpfilter\n",
+        "sys/arch/x/conf/files.x": "",
+        "sys/arch/x/conf/GENERIC64": "machine x\noptions FOO\noptions UNDECLARED\nvirtio0 at root\n"
+                                     "ld* at virtio?\nnosuch* at virtio?\npseudo-device bpfilter\n",
+    }
+    for path, text in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text)
+    out = tmp_path / "n.json"
+    assert nx.main(["--tree", str(tmp_path), "--config", "arch/x/conf/GENERIC64", "--arch", "x", "-o", str(out)]) == 0
+    doc = json.loads(out.read_text())
+    g = doc["generic64"]
+    assert set(doc["devices"]) == {"virtio", "ld"} and set(doc["pseudo_devices"]) == {"bpfilter"}
+    assert g["options_undeclared"] == ["UNDECLARED"] and doc["arch"] == "x"
+    assert [p["problem"] for p in g["check_problems"]] == ["unknown device"]
