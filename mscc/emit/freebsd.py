@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mscc import codes, zfsdb
+from mscc import codes, loader_line, zfsdb
 from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit.raw import unread_keys
@@ -19,8 +19,8 @@ from mscc.targets import load_json
 ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition")
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
-_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
-_LOADER_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"?([^"]*)"?\s*$')
+# config(8) names may hold '-' and '.' (firmware devices such as rtwn-rtl8192cfwE, iwlwifi-9000)
+_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)(=(\S+))?$")
 
 
 @dataclass
@@ -100,9 +100,9 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
         if series is not None:  # a release without OpenZFS data is MS406 before emit
             lines += _zfs_loader_lines(ctx, series)
     for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        if m:  # check_raw reported any other line (MS603), so emit never sees one
-            lines.append((m.group(1), m.group(2), "raw freebsd loader"))
+        parsed = loader_line.parse(located.value)
+        if parsed:  # check_raw reported any other line (MS603), so emit never sees one
+            lines.append((parsed[0], parsed[1], "raw freebsd loader"))
     return lines, series
 
 
@@ -163,14 +163,14 @@ def check_raw(ctx: Context) -> list:
     series = zfsdb.series_for("freebsd", ctx.version["name"])
     known = zfsdb.by_freebsd_name(series) if series else {}
     for located in raw.get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        if not m:
+        parsed = loader_line.parse(located.value)
+        if not parsed:
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a loader.conf line: {located.value!r}",
                             'write NAME="value"'))
-        elif m.group(1).startswith("vfs.zfs.") and m.group(1) not in known:
+        elif parsed[0].startswith("vfs.zfs.") and parsed[0] not in known:
             out.append(diag(codes.UNKNOWN_TUNABLE, located.span,
-                            f"OpenZFS {series} has no tunable {m.group(1)}",
-                            did_you_mean(m.group(1), known) or "see zfs(4)"))
+                            f"OpenZFS {series} has no tunable {parsed[0]}",
+                            did_you_mean(parsed[0], known) or "see zfs(4)"))
     for located in raw.get("sysctl", ()):
         if not re.match(r"^\s*[a-z][a-z0-9_.]*\s*=\s*\S", located.value):
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a sysctl.conf line: {located.value!r}",
