@@ -125,7 +125,8 @@ def sniff(text: str) -> str | None:
     firsts = [line.split()[0] for line in lines]
     words = set(firsts)
     # An RCS id says which BSD, when the lines are config lines at all (not a README.evbarm).
-    configish = sum(1 for line, first in zip(lines, firsts, strict=False) if first in _BSD_CONFIG_WORDS or _ATTACH.match(line))
+    configish = sum(1 for line, first in zip(lines, firsts, strict=False)
+                    if first in _BSD_CONFIG_WORDS or _ATTACH.match(line))
     if words & {"rmoption", "rmoptions", "option", "makeoption"} or ("$OpenBSD:" in text[:4000] and configish):
         return "openbsd-kernel"
     # `include "arch/evbarm/conf/GENERIC64"`: only NetBSD (and OpenBSD, above) include by arch/ path.
