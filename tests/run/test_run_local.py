@@ -21,13 +21,20 @@ from runfixtures import (
     SILENT,
     SYNTAX_ERROR,
     leftovers,
-    new_mark,
     write_job,
 )
+from runfixtures import new_mark
 
+from mscc.cli.run import parse_duration, run
 from mscc.run import report as reports
-from mscc.run.cli import parse_duration, run
 from mscc.run.jobs import discover, select
+
+
+# Not in a tests/run/conftest.py: a second conftest module would shadow tests/conftest.py for
+# the modules that import from it (`from conftest import ...`) under pytest -n.
+@pytest.fixture
+def mark() -> str:
+    return new_mark()
 
 
 def invoke(*args: str):
@@ -155,8 +162,7 @@ def test_local_failure_shows_the_last_30_lines(tmp_path):
     assert doc["jobs"][0]["exit_code"] == 7 and doc["not_run"] == ["q/alpine"] and doc["exit_code"] == 1
 
 
-def test_local_timeouts_kill_the_whole_tree(tmp_path):
-    mark = new_mark()
+def test_local_timeouts_kill_the_whole_tree(tmp_path, mark):
     out = tmp_path / "out"
     write_job(out, "hang", "alpine", HANG.replace("MARK", mark))
     write_job(out, "silent", "alpine", SILENT.replace("MARK", mark))
@@ -221,8 +227,7 @@ def test_format_json_prints_the_report(tmp_path):
     assert "[p/alpine]" in done.stderr
 
 
-def test_ctrl_c_kills_the_build_tree_and_writes_the_report(tmp_path):
-    mark = new_mark()
+def test_ctrl_c_kills_the_build_tree_and_writes_the_report(tmp_path, mark):
     out = tmp_path / "out"
     write_job(out, "p", "alpine", HANG.replace("MARK", mark))
     write_job(out, "q", "alpine", PASS)
@@ -244,7 +249,7 @@ def test_ctrl_c_kills_the_build_tree_and_writes_the_report(tmp_path):
 
 
 def test_build_all_compiles_then_runs(tmp_path):
-    from mscc.run.cli import build_all
+    from mscc.cli.run import build_all
 
     out, results = tmp_path / "out", tmp_path / "results"
     result = CliRunner().invoke(build_all, [str(REPO / "examples" / "m3.msk"), "--target", "alpine", "-o", str(out),

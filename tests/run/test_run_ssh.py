@@ -9,10 +9,18 @@ import json
 import pytest
 import run_sshd as sshd
 from click.testing import CliRunner
-from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, new_mark, write_job
+from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, write_job
+from runfixtures import new_mark
 
+from mscc.cli.run import run
 from mscc.run import report as reports
-from mscc.run.cli import run
+
+
+# Not in a tests/run/conftest.py: a second conftest module would shadow tests/conftest.py for
+# the modules that import from it (`from conftest import ...`) under pytest -n.
+@pytest.fixture
+def mark() -> str:
+    return new_mark()
 
 pytestmark = pytest.mark.skipif(sshd.missing() is not None, reason=str(sshd.missing()))
 
@@ -57,8 +65,7 @@ def test_ssh_runs_builds_and_copies_back_only_artifacts(server, tmp_path):
     assert doc["backend"]["name"] == "ssh" and doc["backend"]["port"] == server.port
 
 
-def test_ssh_timeouts_kill_the_remote_tree(server, tmp_path):
-    mark = new_mark()
+def test_ssh_timeouts_kill_the_remote_tree(server, tmp_path, mark):
     out = tmp_path / "out"
     write_job(out, "hang", "alpine", HANG.replace("MARK", mark))
     write_job(out, "silent", "alpine", SILENT.replace("MARK", mark))
@@ -96,7 +103,7 @@ def test_ssh_unreachable_is_an_infrastructure_error(server, tmp_path):
 def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree, alpine_base_config):
     """`mscc build-all` end to end: compile an example for alpine, then run its real build.sh
     over ssh with AUDIT_ONLY=1 against the Linux 6.12 tree the kernel tests unpack."""
-    from mscc.run.cli import build_all
+    from mscc.cli.run import build_all
 
     out, results = tmp_path / "out", tmp_path / "results"
     base = alpine_base_config
