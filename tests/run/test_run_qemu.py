@@ -120,8 +120,9 @@ def _load_boot_test():
 
 def mscc_16k_kernel(tmp_path: Path) -> Path:
     """mscc's own minimal 16K kernel for tests/boot/boot16k.msk (the boot test's profile, so one
-    kernel build serves both tests): tinyconfig + the fragment mscc emits, cross-built with scripts/boot-test's steps and cache (~/.cache/mscc/boot-test/KEY,
-    seeded from the nearest build, so after the boot test it is an incremental build)."""
+    kernel build serves both tests): tinyconfig + the fragment mscc emits, cross-built with
+    scripts/boot-test's steps and cache (~/.cache/mscc/boot-test/KEY, seeded from the nearest
+    build)."""
     import fcntl
     import subprocess
 
