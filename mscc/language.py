@@ -30,7 +30,7 @@ class Kind:
     name: str
     nodes: tuple
     choices: tuple = ()
-    item: "Kind | None" = None
+    item: Kind | None = None
     bases: tuple = ()  # for percentages: which sizes they may be a percentage of
     low: int | None = None
     high: int | None = None
@@ -134,6 +134,7 @@ SECTIONS: dict[str, Section] = {
         "loader": Setting(list_of(STRING), "loader.conf lines (freebsd)", ()),
         "sysctl": Setting(list_of(STRING), "sysctl lines", ()),
         "modprobe": Setting(list_of(STRING), "zfs module options (alpine)", ()),
+        "src_conf": Setting(list_of(STRING), "src.conf knobs of a buildworld image (freebsd 14)", ()),
     }, label="target", repeatable=True),
 }
 

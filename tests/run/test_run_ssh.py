@@ -5,6 +5,11 @@ and a machine that does not answer (exit 3)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import run_sshd as sshd
@@ -12,15 +17,15 @@ from click.testing import CliRunner
 from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, write_job
 from runfixtures import new_mark
 
+from mscc.cli.run import run
+from mscc.run import report as reports
+
 
 # Not in a tests/run/conftest.py: a second conftest module would shadow tests/conftest.py for
 # the modules that import from it (`from conftest import ...`) under pytest -n.
 @pytest.fixture
 def mark() -> str:
     return new_mark()
-
-from mscc.run import report as reports
-from mscc.run.cli import run
 
 pytestmark = pytest.mark.skipif(sshd.missing() is not None, reason=str(sshd.missing()))
 
@@ -103,7 +108,7 @@ def test_ssh_unreachable_is_an_infrastructure_error(server, tmp_path):
 def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree, alpine_base_config):
     """`mscc build-all` end to end: compile an example for alpine, then run its real build.sh
     over ssh with AUDIT_ONLY=1 against the Linux 6.12 tree the kernel tests unpack."""
-    from mscc.run.cli import build_all
+    from mscc.cli.run import build_all
 
     out, results = tmp_path / "out", tmp_path / "results"
     base = alpine_base_config
@@ -116,3 +121,21 @@ def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree, alpine_base_con
     assert "[m3/alpine] build.sh: audit passed" in result.output
     doc = json.loads((results / "report.json").read_text())
     assert reports.validate(doc) == [] and doc["jobs"][0]["status"] == "passed"
+
+
+def test_ssh_ctrl_c_kills_the_remote_tree(server, tmp_path, mark):
+    out, results = tmp_path / "out", tmp_path / "results"
+    write_job(out, "p", "alpine", HANG.replace("MARK", mark))
+    runner = subprocess.Popen([sys.executable, "-m", "mscc", "run", str(out), "--backend", "ssh",
+                               *server.options(str(tmp_path / "remote")), "--results", str(results)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 30
+    while len(leftovers(mark)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(leftovers(mark)) == 3
+    runner.send_signal(signal.SIGINT)
+    output, _ = runner.communicate(timeout=60)
+    assert runner.returncode == 130, output
+    assert "interrupted" in output and "still alive: none" in output
+    assert leftovers(mark) == []
