@@ -165,6 +165,12 @@ def _module_closure(kernel: Path, release: str, names: tuple[str, ...]) -> list[
     return files
 
 
+def _depends(module: Path) -> list[str]:
+    shown = subprocess.run(["modinfo", "-F", "depends", str(module)], capture_output=True, text=True,
+                           check=True, timeout=60).stdout.strip()
+    return [d for d in shown.split(",") if d]
+
+
 # what the job never uses and the initramfs need not carry (zfsutils' python and perl helpers)
 _PRUNE = ("usr/share/doc", "usr/share/man", "usr/share/locale", "usr/share/info", "usr/share/perl",
           "usr/lib/python3", "usr/lib/python3.11", "usr/lib/x86_64-linux-gnu/perl", "usr/share/perl5")
@@ -178,7 +184,9 @@ def _assemble(parts: dict[str, Path], modules: list[Path], openzfs: str, guest_d
     kmods = root / "lib/modules" / release
     shutil.rmtree(kmods, ignore_errors=True)
     source = kernel / "lib/modules" / release
-    for path in _module_closure(kernel, release, GUEST_MODULES):
+    built = {m.name.removesuffix(".ko") for m in modules}
+    needed = [d for m in modules for d in _depends(m) if d not in built]  # what zfs.ko links to
+    for path in _module_closure(kernel, release, (*GUEST_MODULES, *needed)):
         dest = kmods / path.relative_to(source)
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest)

@@ -45,7 +45,7 @@ sh "$out/verify.sh"
 echo "=== negative exit $?"
 zpool destroy tank
 echo "=== bench"
-REPEAT=3 DATA_MIB=256 VDEV_GIB=1 BENCH_DIR=/tmp/bench sh "$out/bench.sh"
+REPEAT=3 DATA_MIB=64 VDEV_GIB=1 BENCH_DIR=/tmp/bench sh "$out/bench.sh"
 echo "=== bench exit $?"
 """
 
