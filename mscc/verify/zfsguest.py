@@ -196,6 +196,8 @@ def _assemble(parts: dict[str, Path], modules: list[Path], openzfs: str, guest_d
     (kmods / "updates").mkdir(parents=True, exist_ok=True)
     for module in modules:
         shutil.copy2(module, kmods / "updates" / module.name)
+        # zfs.ko carries 100 MB of debug information: the initramfs needs none of it
+        subprocess.run(["strip", "--strip-debug", str(kmods / "updates" / module.name)], check=True, timeout=600)
     subprocess.run(["depmod", "-b", str(root), release], check=True, timeout=600)
     (root / "etc/mscc-modules").write_text("\n".join(GUEST_MODULES) + "\n")
     (root / "init").write_text(INIT)

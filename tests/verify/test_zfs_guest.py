@@ -86,6 +86,7 @@ def test_verify_and_bench_on_a_real_openzfs(tmp_path):
     figures = {f["metric"]: f for f in bench}
     assert code == 0 and figures["pool_create"]["repetitions"] == 3, run.console
     assert any(m.startswith("checksum fletcher_4 ") for m in figures)
+    assert any(m.startswith("checksum blake3-") and m.endswith("@256k") for m in figures)
     assert figures["boot_to_userspace"]["value"] > 0 and figures["memory_used"]["value"] > 0
     results = os.environ.get("MSCC_BENCH_RESULTS")
     if results:  # keep what was measured (docs/performance.md quotes it)
