@@ -49,7 +49,7 @@ INIT = """#!/bin/busybox sh
 /bin/busybox mount -t tmpfs tmpfs /tmp
 /bin/busybox --install -s 2>/dev/null
 export PATH=/sbin:/usr/sbin:/bin:/usr/bin HOME=/root
-for m in $(cat /etc/mscc-modules); do modprobe "$m"; done
+while read -r m; do modprobe "$m"; done < /etc/mscc-modules
 echo "mscc-guest: userspace"
 if [ -x /job/run.sh ]; then
     /job/run.sh
