@@ -14,7 +14,7 @@ from mscc.model import Profile
 from mscc.resolve.loader import Program, load
 from mscc.resolve.resolver import resolve
 from mscc.source import SourceCache
-from mscc import targets as target_data
+from mscc.knowledge import targets as target_data
 
 @dataclass
 class Result:
