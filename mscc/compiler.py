@@ -84,9 +84,20 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
     if emit:
         from mscc.emit.artifacts import Bundle, manifest  # not needed by lint, which never emits
 
-        artifacts, decisions = module.emit(ctx)
         from mscc.emit.common import report
-        artifacts.append(report(ctx, decisions, problems))
+        from mscc.emit.encoders import EncodeError
+
+        try:
+            artifacts, decisions = module.emit(ctx)
+            artifacts.append(report(ctx, decisions, problems))
+        except EncodeError as err:
+            # The last line of defence: a value no check refused cannot be written safely.
+            result.diagnostics.append(replace(diag(
+                codes.WRITE_FAILED, profile.span, f"{name}: {err}",
+                "nothing was written for this target; please report the input that got here"),
+                target=name, profile=profile.name))
+            result.failed.append((profile.name, name))
+            return
         meta = {"generator": f"mscc {__version__}", "profile": profile.name, "target": name,
                 "version": ctx.version["name"], "source": Path(profile.span.file).as_posix()}
         result.bundles.append(Bundle(f"{profile.name}/{name}", tuple(artifacts), manifest(artifacts, meta)))

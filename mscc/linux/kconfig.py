@@ -20,6 +20,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
+from mscc.source import text_lines
 
 __all__ = [
     "Assignment", "BadLine", "Drop", "Symbol", "Definition", "Choice", "SymbolDB", "KconfigToolError",
@@ -69,7 +70,7 @@ def parse_config_lines(text: str) -> list[Assignment | BadLine]:
     BadLine: those are exactly the lines that otherwise vanish without a warning.
     """
     items: list[Assignment | BadLine] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text_lines(text), start=1):
         line = raw[:-1] if raw.endswith("\r") else raw
         if not line.strip():
             continue

@@ -228,6 +228,57 @@ def tunables_known(ctx: Context):
             yield diag(codes.UNKNOWN_TUNABLE, located.span, f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
 
 
+# OpenZFS declares these parameters as strings (module_param_call/ZFS_MODULE_PARAM_CALL with
+# a charp or string handler; targets/openzfs/zfs-*.json "type"); every other one is a number.
+STRING_TYPES = ("string", "charp")
+# What a string tunable may hold: the values OpenZFS documents are implementation names,
+# paths and zio_taskq_* lists ("fixed,1,8 null scale null"): words separated by single spaces.
+_STRING_TUNABLE = re.compile(r"[A-Za-z0-9_.,:/+-]+( [A-Za-z0-9_.,:/+-]+)*")
+_MAX_STRING_TUNABLE = 256
+
+
+@rule(codes.TUNABLE_VALUE, rationale="""
+A tunable's value goes into /etc/modprobe.d/zfs.conf or /boot/loader.conf, files that run as
+root on every boot. OpenZFS reads most parameters as numbers; only a few are strings (the
+checksum implementation choices, zio_taskq_*, spa_config_path). mscc accepts a string only
+for a string parameter, and then only words of letters, digits and `_ . , : / + -` separated
+by single spaces: no quotes, no newlines, nothing a conf reader would take for a second line.
+""", fail=f"""
+profile vm {{{_BASE}  zfs {{
+    tunables {{ zfs_txg_timeout = "10 install zfs /bin/sh" }}
+  }}
+}}
+""", passes=f"""
+profile vm {{{_BASE}  zfs {{
+    tunables {{ zfs_txg_timeout = 10  zfs_fletcher_4_impl = "scalar" }}
+  }}
+}}
+""")
+def tunable_values(ctx: Context):
+    if not _zfs(ctx) or not ctx.profile.tunables or ctx.target.zfs.get("provider") != "openzfs":
+        return
+    series = zfsdb.series_for(ctx.target.name, ctx.version["name"]) if ctx.version else None
+    if series is None:
+        return
+    known = zfsdb.tunables(series)
+    from mscc.language import BOOL_WORDS
+
+    for name, located in sorted(ctx.profile.tunables.items()):
+        info = known.get(name)
+        value = located.value
+        if info is None or not isinstance(value, str):
+            continue  # unknown names are MS407; numbers and sizes are numbers
+        if info.get("type") in STRING_TYPES:
+            if len(value) > _MAX_STRING_TUNABLE or not _STRING_TUNABLE.fullmatch(value):
+                yield diag(codes.TUNABLE_VALUE, located.span,
+                           f"{name}: {located.text} is not a value mscc writes into a conf file",
+                           "words of letters, digits and _ . , : / + - separated by single spaces")
+        elif value not in BOOL_WORDS:
+            yield diag(codes.TUNABLE_VALUE, located.span,
+                       f"{name} is a number parameter ({info.get('type') or 'numeric'}), not {located.text}",
+                       f"write a number, e.g. {name} = {info.get('default_value', 1)}")
+
+
 _POOL = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _DATASET = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)+$")
 _DEVICE = re.compile(r"^/[A-Za-z0-9_.:+/-]+$")
