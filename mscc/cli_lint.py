@@ -128,7 +128,12 @@ def fmt(paths, check, show_diff) -> None:
         elif check:
             click.echo(f"would reformat {path}", err=True)
         else:
-            _write(path, out)
+            try:
+                _write(path, out)
+            except OSError as err:
+                click.echo(f"mscc fmt: cannot write {path}: {err.strerror or err}", err=True)
+                failed += 1
+                continue
             click.echo(f"reformatted {path}", err=True)
     sys.exit(1 if failed or (changed and (check or show_diff)) else 0)
 
@@ -136,7 +141,9 @@ def fmt(paths, check, show_diff) -> None:
 def _msk_files(paths):
     for path in paths:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
+            from mscc.paths import walk
+
+            for root, dirs, files in walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".msk"))
         else:
@@ -144,9 +151,11 @@ def _msk_files(paths):
 
 
 def _write(path: str, text: str) -> None:
-    """Replace the file atomically, keeping its permissions."""
+    """Replace the file atomically, keeping its permissions. A symlink stays a symlink: the
+    file it points to is the one replaced."""
     import tempfile
 
+    path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=".mscc-fmt-", dir=directory)

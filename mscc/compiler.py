@@ -41,6 +41,9 @@ def emitter(name: str):
 
 def analyse(path: str | Path, text: str | None = None):
     """Parse, resolve and run the target-independent checks."""
+    from mscc.suggest import reset_budget
+
+    reset_budget()
     program = load(path, text)
     diagnostics = list(program.diagnostics)
     profiles = []

@@ -19,6 +19,8 @@ def check(ctx: FileContext) -> None:
     repeats = Repeats(ctx)
     for line in _logical(ctx):
         words = [(m.group(0), m.start()) for m in re.finditer(r"\S+", line.code)]
+        if not words:  # a lone `\` continued into nothing
+            continue
         command = words[0][0]
         if command not in COMMANDS:
             ctx.report(codes.CONFIG_BAD_LINE, ctx.span(line.number, line.start + 1, line.start + 1 + len(command)),

@@ -403,6 +403,10 @@ class SymbolDB:
         return self.symbols.get(_strip_prefix(name))
 
     def close_matches(self, name: str, n: int = 3) -> list[str]:
+        from mscc.suggest import budget_left
+
+        if not budget_left(name):
+            return []
         return difflib.get_close_matches(_strip_prefix(name).upper(), self.symbols.keys(), n=n, cutoff=0.75)
 
     def explain(self, symbol: str, requested: str, final_values: Mapping[str, str]) -> str:

@@ -25,6 +25,9 @@ from mscc.source import CONTROL, Span, control_character, text_lines
 from mscc.units import parse_size
 
 MAX_DEPTH = 32
+# Digits a number may have: far above any size or count a VM has, far below Python's
+# 4,300-digit limit on int() (and a float of more digits is inf).
+MAX_DIGITS = 24
 
 # How the grammar's terminal names read in a message.
 _TERMINAL_WORDS = {
@@ -124,8 +127,14 @@ class _Builder(Transformer):
                               "flatten the blocks or lists"))
         return depth
 
+    def _digits(self, tok) -> None:
+        if sum(ch.isdigit() for ch in str(tok)) > MAX_DIGITS:
+            raise _Limit(diag(codes.BAD_VALUE, self._span(tok), f"a number with more than {MAX_DIGITS} digits",
+                              "no size or count of a VM is that large"))
+
     def size(self, children):
         (tok,) = children
+        self._digits(tok)
         span = self._span(tok)
         value = parse_size(str(tok))
         if value is None:
@@ -134,11 +143,13 @@ class _Builder(Transformer):
 
     def percent(self, children):
         pct, ref = children
+        self._digits(pct)
         span = Span(self.path, pct.line, pct.column, ref.end_line, ref.end_column)
         return ast.Percent(float(str(pct)[:-1]), str(ref), f"{pct} of {ref}", span)
 
     def int(self, children):
         (tok,) = children
+        self._digits(tok)
         return ast.Int(int(str(tok)), self._span(tok))
 
     def _text(self, tok) -> str:
