@@ -252,11 +252,17 @@ def _signals_held() -> Iterator[None]:
 
 
 def _make_dirs(path: Path) -> list[Path]:
-    """mkdir -p that returns the directories it created, outermost first."""
+    """mkdir -p that returns the directories it created, outermost first (a directory another
+    run created meanwhile is not ours to remove)."""
     missing = []
     while not path.exists():
         missing.append(path)
         path = path.parent
+    created = []
     for directory in reversed(missing):
-        directory.mkdir()
-    return list(reversed(missing))
+        try:
+            directory.mkdir()
+        except FileExistsError:
+            continue
+        created.append(directory)
+    return created
