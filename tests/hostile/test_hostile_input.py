@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import codes_of, compile_text
 
 BASE = """
@@ -306,9 +305,14 @@ def test_deep_directory_trees_are_walked_without_recursion(tmp_path, run_cli):
     for _ in range(1100):  # os.makedirs itself recurses once per level
         deep = deep / "d"
         deep.mkdir()
-    r = run_cli("lint", tmp_path)
-    assert r.exit_code == 0
-    assert run_cli("fmt", "--check", tmp_path).exit_code == 0
+    try:
+        r = run_cli("lint", tmp_path)
+        assert r.exit_code == 0
+        assert run_cli("fmt", "--check", tmp_path).exit_code == 0
+    finally:  # shutil.rmtree (and pytest's clean-up) recurse once per level too
+        while deep != tmp_path:
+            deep.rmdir()
+            deep = deep.parent
 
 
 def test_a_lone_backslash_modprobe_file(tmp_path, run_cli):
