@@ -80,6 +80,8 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
     module = emitter(name)
     if ctx.version is not None:
         problems += [replace(d, target=name, profile=profile.name) for d in module.check_raw(ctx)]
+        already = {d.span for d in problems if d.code == codes.BAD_RAW_LINE.code}
+        problems += [d for d in _unwritable_raw_lines(profile, name) if d.span not in already]
     result.diagnostics.extend(problems)
     if blocked or has_errors(problems) or ctx.version is None:
         result.failed.append((profile.name, name))
@@ -105,6 +107,23 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
                 "version": ctx.version["name"], "source": Path(profile.span.file).as_posix()}
         result.bundles.append(Bundle(f"{profile.name}/{name}", tuple(artifacts), manifest(artifacts, meta)))
     result.written.append((profile.name, name))
+
+
+def _unwritable_raw_lines(profile, target: str) -> list[Diagnostic]:
+    """Raw lines that the target's encoders would refuse (a `#`, a quote or a backslash where
+    the file's reader would end the value or join lines), located at the line."""
+    from mscc.emit.encoders import raw_line_problem
+
+    out = []
+    for kind, lines in profile.raw.get(target, {}).items():
+        for located in lines:
+            problem = raw_line_problem(target, kind, str(located.value))
+            if problem:
+                out.append(replace(diag(codes.BAD_RAW_LINE, located.span,
+                                        f"raw {kind} line {located.value!r} cannot be written safely: {problem}",
+                                        "one setting per line, without comments"),
+                                   target=target, profile=profile.name))
+    return out
 
 
 def worst(diagnostics: list[Diagnostic]) -> Severity | None:

@@ -208,3 +208,28 @@ ENCODERS = {
     "modprobe_module": modprobe_module,
     "modprobe_option": modprobe_option,
 }
+
+
+def raw_line_problem(target: str, kind: str, text: str) -> str | None:
+    """Why a raw line of a profile cannot be written through its file's encoders, or None.
+    Checked before emitting, so the refusal is a located MS603 rather than an MS901 for the
+    whole target. The emitters split the lines the same way."""
+    line = text.strip()
+    try:
+        if kind == "kernel":
+            (kconfig_line if target == "alpine" else kernel_line)(line)
+        elif kind == "sysctl":
+            name, _, value = line.partition("=")
+            sysctl_name(name.strip().lstrip("-"))
+            sysctl_value(value.strip())
+        elif kind == "loader":
+            name, _, value = line.partition("=")
+            loader_name(name.strip())
+            loader_value(value.strip().removeprefix('"').removesuffix('"'))
+        elif kind == "modprobe":
+            for word in line.split()[2 if line.startswith("options ") else 0:]:
+                name, _, value = word.partition("=")
+                modprobe_option((name, value))
+    except EncodeError as err:
+        return err.reason
+    return None
