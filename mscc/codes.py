@@ -2,6 +2,8 @@
 
 Groups: MS0xx input and syntax, MS1xx language, MS2xx hardware, MS3xx kernel,
 MS4xx ZFS, MS5xx hypervisor and guest OS, MS6xx raw escape hatches, MS9xx output.
+Every code has an `mscc explain` example (a failing and a passing one; mscc/explain.py says
+where each kind lives), and tests/test_explain.py fails for a code without one.
 """
 
 from mscc.diagnostics import Severity, register
@@ -38,6 +40,8 @@ CPUS_EXCEED = register("MS203", "vm-cpus-exceed-host", E, "the VM has more vCPUs
 VM_MEMORY_EXCEEDS = register("MS204", "vm-memory-exceeds-host", E, "the VM has as much memory as the host or more")
 HOST_HEADROOM = register("MS205", "host-memory-headroom", W, "macOS is left less than 25 % or 4 GiB")
 NESTED_VIRT = register("MS206", "nested-virt-unsupported", E, "nested virtualization needs M3 or later")
+MEMORY_UNSOURCED = register("MS207", "memory-unsourced", N,
+                            "the chip's memory list is incomplete and does not source that size")
 
 # kernel
 PAGE_64K = register("MS301", "page-size-64k", E, "64K pages: the M-series MMU has no 64K granule")
@@ -52,7 +56,7 @@ HW_CHECKSUMS = register("MS307", "hw-checksums-unavailable", E,
                         "accelerated ZFS checksums are not deliverable on this target")
 DEVICE_UNSUPPORTED = register("MS308", "device-class-unsupported", W,
                               "the target OS has no driver for a kept device class")
-PAGE_AUTO = register("MS309", "page-size-auto", N, "page size auto resolved for this target")
+# MS309 (page-size-auto) is retired: what `auto` chose is a decision in report.txt, not a note.
 
 # ZFS
 ARC_MAX_HIGH = register("MS401", "arc-max-too-high", E, "ARC max leaves the guest OS too little memory")

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mscc import __version__, codes
 from mscc.check import engine
-from mscc.diagnostics import Diagnostic, Severity, diag, has_errors
+from mscc.check.context import TargetContext
+from mscc.diagnostics import Diagnostic, diag, has_errors
+from mscc.emit.registry import emitter
+from mscc.model import Profile
 from mscc.resolve.loader import load
 from mscc.resolve.resolver import resolve
 from mscc.source import SourceCache
 from mscc import targets as target_data
-
-EMITTERS = {
-    "alpine": "mscc.emit.alpine",
-    "freebsd": "mscc.emit.freebsd",
-    "netbsd": "mscc.emit.netbsd",
-    "openbsd": "mscc.emit.openbsd",
-}
-
 
 @dataclass
 class Result:
@@ -35,10 +29,6 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def emitter(name: str):
-    return importlib.import_module(EMITTERS[name])
-
-
 def analyse(path: str | Path, text: str | None = None):
     """Parse, resolve and run the target-independent checks."""
     from mscc.suggest import reset_budget
@@ -46,7 +36,7 @@ def analyse(path: str | Path, text: str | None = None):
     reset_budget()
     program = load(path, text)
     diagnostics = list(program.diagnostics)
-    profiles = []
+    profiles: list[Profile] = []
     if not has_errors(diagnostics):
         profiles, problems = resolve(program)
         diagnostics.extend(problems)
@@ -75,15 +65,15 @@ def compile_file(path: str | Path, targets: list[str] | None, text: str | None =
 
 def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) -> None:
     info = target_data.target(name)
-    ctx = engine.Context(profile, info)
+    ctx = TargetContext(profile, info).at_release()
     problems = engine.check_target(profile, info)
     module = emitter(name)
-    if ctx.version is not None:
+    if ctx is not None:
         problems += [replace(d, target=name, profile=profile.name) for d in module.check_raw(ctx)]
         already = {d.span for d in problems if d.code == codes.BAD_RAW_LINE.code}
         problems += [d for d in _unwritable_raw_lines(profile, name) if d.span not in already]
     result.diagnostics.extend(problems)
-    if blocked or has_errors(problems) or ctx.version is None:
+    if blocked or has_errors(problems) or ctx is None:
         result.failed.append((profile.name, name))
         return
     if emit:
@@ -124,7 +114,3 @@ def _unwritable_raw_lines(profile, target: str) -> list[Diagnostic]:
                                         "one setting per line, without comments"),
                                    target=target, profile=profile.name))
     return out
-
-
-def worst(diagnostics: list[Diagnostic]) -> Severity | None:
-    return max((d.severity for d in diagnostics), default=None)

@@ -165,7 +165,7 @@ def _entry_units(entry, depth: int, source) -> list[_Unit]:
         head_end = entry.kind_span
         if entry.label is not None:
             head += " " + _label(entry, source)
-            head_end = entry.label_span
+            head_end = entry.label_span or entry.kind_span
         return _container(head, depth, entry.kind_span.line, head_end, entry.entries, entry.span, source)
     prefix = f"{entry.key} = "
     return _value_units(prefix, "", entry.value, depth, entry.span.line, entry.span.end_line, source)
@@ -197,10 +197,13 @@ def _has_comment_inside(source, span) -> bool:
 
 
 def _label(block: ast.Block, source) -> str:
-    written = source[block.label_span.line - 1][block.label_span.column - 1:block.label_span.column]
-    if written != '"' and _NAME.fullmatch(block.label):
-        return block.label
-    return quote(block.label)
+    label, span = block.label, block.label_span
+    if label is None or span is None:
+        raise ValueError(f"{block.kind} block has no label to render")
+    written = source[span.line - 1][span.column - 1:span.column]
+    if written != '"' and _NAME.fullmatch(label):
+        return label
+    return quote(label)
 
 
 def render_value(value) -> str:

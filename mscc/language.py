@@ -19,7 +19,8 @@ DEVICE_CLASSES = (
     "virtio-blk", "virtio-net", "virtio-console", "virtio-rng", "virtio-balloon", "virtio-scsi",
     "virtio-fs", "virtio-9p", "virtio-vsock", "virtio-gpu", "nvme", "ahci", "usb-input", "usb-storage",
 )
-ACCEPT_WORDS = ("lose-sync-writes-on-crash",)
+ACCEPT_LOSS = "lose-sync-writes-on-crash"  # zfs.accept: emit sync=disabled instead of a volatile SLOG
+ACCEPT_WORDS = (ACCEPT_LOSS,)
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,7 @@ class FreeBSDNames(_ExtractedNames):
 
 @cache
 def freebsd_names(version: str) -> FreeBSDNames:
-    info = target("freebsd").version(version)
+    info = target("freebsd").known_version(version)
     return FreeBSDNames(load_json(f"freebsd/{info['names']}"))
 
 
@@ -93,7 +93,7 @@ class OpenBSDNames(_ExtractedNames):
 
 @cache
 def openbsd_names(version: str) -> OpenBSDNames:
-    info = target("openbsd").version(version)
+    info = target("openbsd").known_version(version)
     return OpenBSDNames(load_json(f"openbsd/{info['names']}"), f"targets/openbsd/{info['names']}")
 
 
@@ -184,7 +184,7 @@ def _netbsd_from_curated(data: dict, file: str, blocked: str) -> NetBSDNames:
 
 @cache
 def netbsd_names(version: str) -> NetBSDNames:
-    info = target("netbsd").version(version)
+    info = target("netbsd").known_version(version)
     names_file = f"targets/netbsd/{info['names']}"
     data = load_json(f"netbsd/{info['names']}")
     if data.get("status") != "blocked" and data.get("options"):

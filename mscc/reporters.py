@@ -105,7 +105,7 @@ def sarif(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fa
     rules = []
     for code in used:
         entry = known.get(code)
-        rule = {"id": code}
+        rule: dict[str, object] = {"id": code}
         if entry is not None:
             rule.update({
                 "name": entry.name,
@@ -159,15 +159,11 @@ def _uri(path: str) -> str:
 
 
 def explanation(code: str) -> str | None:
-    """The rationale of a code: from the check rules, or from the lint examples."""
-    from mscc.check.engine import rules
-    from mscc.lint.examples import EXAMPLES
+    """The rationale of a code, from the one lookup `mscc explain` uses."""
+    from mscc.explain import example
 
-    rule = next((r for r in rules() if r.code.code == code), None)
-    if rule is not None:
-        return rule.rationale
-    example = EXAMPLES.get(code)
-    return example.rationale if example else None
+    found = example(code)
+    return found.rationale if found else None
 
 
 REPORTERS = {"text": text, "concise": concise, "json": json_format, "sarif": sarif, "github": github}

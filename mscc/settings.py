@@ -26,10 +26,10 @@ from pathlib import Path
 from mscc import codes
 from mscc.diagnostics import Diagnostic, Severity, diag, registry
 from mscc.reading import MAX_BYTES, read_regular
+from mscc.reporters import REPORTERS
 from mscc.source import SourceFile, Span
 
 SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}
-FORMATS = ("text", "concise", "json", "sarif", "github")
 KEYS = ("disable", "enable", "severity", "fail-on", "format", "memory", "exclude")
 
 
@@ -170,8 +170,8 @@ def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = Non
             else:
                 values["fail_on"] = SEVERITIES[value]
         elif key == "format":
-            if not isinstance(value, str) or value not in FORMATS:
-                bad(raw_key, f"unknown format {value!r}", did_you_mean(str(value), FORMATS))
+            if not isinstance(value, str) or value not in REPORTERS:
+                bad(raw_key, f"unknown format {value!r}", did_you_mean(str(value), REPORTERS))
             else:
                 values["format"] = value
         elif key == "memory":

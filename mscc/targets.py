@@ -31,6 +31,23 @@ class TargetInfo:
     def hypervisor(self, name: str) -> dict:
         return self.data["hypervisors"].get(name, {})
 
+    def volatile_reason(self, device: str) -> str | None:
+        """Why a ZFS log device would not survive a host crash ("RAM", or what the target's
+        volatile_devices say of its path), or None when it would."""
+        if device == "ram":
+            return "RAM"
+        for entry in (self.zfs or {}).get("volatile_devices", ()):
+            if re.search(entry["pattern"], device):
+                return str(entry["what"])
+        return None
+
+    def known_version(self, requested: str | None) -> dict:
+        """The data of a version the caller knows is supported (the checks refused the rest)."""
+        found = self.version(requested)
+        if found is None:
+            raise KeyError(f"mscc has no data for {self.name} {requested}")
+        return found
+
     def version(self, requested: str | None) -> dict | None:
         """The data of a supported version: exact key, or a point release of a series
         ("14.3" → "14"). The name in the result is rebuilt from the numbers that were read,

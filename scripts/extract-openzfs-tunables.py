@@ -7,7 +7,8 @@ Everything is read from the tag with `git show` / `git ls-tree` (no work tree ne
 
 * `man/man4/zfs.4` and `man/man4/spl.4` (mdoc): every top-level `.It Sy NAME Ns = Ns Sy DEFAULT
   ... Pq TYPE` entry gives the documented name, the default as written (rendered the way mandoc
-  prints it), the type, and the first sentence of the description.
+  prints it) and the type. No prose: the description text is not read (mscc keeps facts, not
+  the man page's sentences).
 * `module/**/*.c`: every `ZFS_MODULE_PARAM`, `ZFS_MODULE_PARAM_CALL` and
   `ZFS_MODULE_VIRTUAL_PARAM_CALL` declaration (Linux name = name_prefix + name; FreeBSD sysctl =
   the node `_vfs_<scope_prefix>` + "." + name) and every plain Linux `module_param*`
@@ -88,7 +89,6 @@ CLOSE_PUNCT = {".", ",", ":", ";", ")", "]", "?", "!"}
 OPEN_PUNCT = {"(", "["}
 TEXT_MACROS = {"Sy", "No", "Ar", "Pa", "Em", "Li", "Ql", "Cm", "Va", "Dv", "Ev", "Sx", "Nm",
                "Fn", "Fa", "Ic", "Ms", "Tn", "Ad", "Er", "Lk", "Mt", "Ux", "At", "Bx"}
-BREAK_MACROS = {"Pp", "Lp", "Bl", "El", "It", "Bd", "Ed", "Ss", "Sh", "Dl"}
 MDOC_ESCAPES = [("\\&", ""), ("\\-", "-"), ("\\e", "\\"), ("\\(em", "\u2014"), ("\\(en", "\u2013"),
                 ("\\(aq", "'"), ("\\(dq", '"'), ("\\(lq", "\u201c"), ("\\(rq", "\u201d"),
                 ("\\(ti", "~"), ("\\(ha", "^"), ("\\(mu", "\u00d7"), ("\\(>=", "\u2265"),
@@ -226,39 +226,6 @@ def render_tokens(tokens: list[str]) -> str:
     return "".join(out)
 
 
-def render_line(line: str) -> str:
-    if line.startswith("."):
-        tokens = mdoc_tokens(line[1:])
-        if not tokens or tokens[0] in BREAK_MACROS:
-            return ""
-        if tokens[0] not in TEXT_MACROS and tokens[0] not in (
-                "Pq", "Po", "Pc", "Dq", "Qq", "Sq", "Aq", "Ao", "Ac", "Xr", "Fl", "Ns"):
-            return render_tokens(tokens[1:])
-        return render_tokens(tokens)
-    return unescape(line)
-
-
-SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]\)))\s+(?=[A-Z(\"'0-9])")
-ABBREVIATIONS = {"e.g.", "i.e.", "etc.", "vs.", "approx.", "resp.", "cf.", "no."}
-
-
-def first_sentence(text: str) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    if not text:
-        return ""
-    pos = 0
-    while True:
-        m = SENTENCE_END.search(text, pos)
-        if not m:
-            return text
-        head = text[:m.start()]
-        last_word = head.rsplit(None, 1)[-1].lstrip("(").lower() if head.split() else ""
-        if last_word in ABBREVIATIONS:
-            pos = m.end()
-            continue
-        return head
-
-
 def parse_manpage(text: str, page: str) -> dict[str, dict]:
     """Top-level `.It` entries of the first `.Bl` in DESCRIPTION."""
     lines = [line for line in text.splitlines() if not line.startswith('.\\"')]
@@ -266,13 +233,10 @@ def parse_manpage(text: str, page: str) -> dict[str, dict]:
     in_desc = False
     depth = 0
     current: dict | None = None
-    body: list[str] = []
 
     def finish() -> None:
-        nonlocal current, body
+        nonlocal current
         if current is not None:
-            rendered = " ".join(part for part in (render_line(b) for b in body) if part)
-            current["summary"] = first_sentence(rendered)
             name = current.pop("name")
             if name in entries:
                 # documented twice: keep the first, remember the duplicate
@@ -280,7 +244,7 @@ def parse_manpage(text: str, page: str) -> dict[str, dict]:
                 entries[name]["duplicate_entries"] += 1
             else:
                 entries[name] = current
-        current, body = None, []
+        current = None
 
     for line in lines:
         if line.startswith(".Sh"):
@@ -292,24 +256,15 @@ def parse_manpage(text: str, page: str) -> dict[str, dict]:
             continue
         if line.startswith(".Bl"):
             depth += 1
-            if depth > 1 and current is not None:
-                body.append(line)
             continue
         if line.startswith(".El"):
             if depth == 1:
                 finish()
-            elif current is not None:
-                body.append(line)
             depth -= 1
             continue
         if depth == 1 and line.startswith(".It"):
             finish()
             current = parse_item_head(line, page)
-            continue
-        if current is not None:
-            if line.strip() == ".":
-                continue
-            body.append(line)
     finish()
     entries = {k: v for k, v in entries.items() if k}
     return entries
@@ -736,44 +691,32 @@ def scan_declarations(repo: Repo) -> tuple[list[dict], dict[str, list[str]]]:
                 scope, prefix, name = args[0], args[1], args[2]
                 decl.update(scope=scope, name=prefix + name, leaf=name)
                 if macro == "ZFS_MODULE_PARAM":
-                    decl.update(c_type=args[3], perm=args[4], desc=c_string(args[5]))
+                    decl.update(c_type=args[3], perm=args[4])
                 else:
                     if len(args) < 7:
                         continue
-                    decl.update(setfunc=args[3], getfunc=args[4], perm=args[5],
-                                desc=c_string(args[6]))
+                    decl.update(setfunc=args[3], getfunc=args[4], perm=args[5])
             else:
                 decl["platforms"] = plats & {"linux"}
                 if macro == "module_param":
                     if len(args) != 3:
                         continue
-                    decl.update(name=args[0], c_type=args[1], perm=args[2], desc="")
+                    decl.update(name=args[0], c_type=args[1], perm=args[2])
                 elif macro == "module_param_named":
                     if len(args) != 4:
                         continue
-                    decl.update(name=args[0], c_type=args[2], perm=args[3], desc="")
+                    decl.update(name=args[0], c_type=args[2], perm=args[3])
                 elif macro == "module_param_call":
                     if len(args) != 5:
                         continue
-                    decl.update(name=args[0], setfunc=args[1], getfunc=args[2], perm=args[4],
-                                desc="")
+                    decl.update(name=args[0], setfunc=args[1], getfunc=args[2], perm=args[4])
                 else:  # module_param_cb(name, ops, arg, perm)
                     if len(args) != 4:
                         continue
-                    decl.update(name=args[0], ops=args[1], perm=args[3], desc="")
+                    decl.update(name=args[0], ops=args[1], perm=args[3])
                 if not re.match(r"^[A-Za-z_]\w*$", decl["name"]):
                     continue
             decls.append(decl)
-        # MODULE_PARM_DESC gives the description of plain module_param declarations
-        for m in re.finditer(r"\bMODULE_PARM_DESC\s*\(", src):
-            if _line_of(line_starts, m.start()) in directive_lines:
-                continue
-            parsed = balanced_args(src, m.end() - 1)
-            if parsed and len(parsed[0]) == 2:
-                pname, pdesc = parsed[0]
-                for d in decls:
-                    if d["path"] == path and d["name"] == pname and not d["desc"]:
-                        d["desc"] = c_string(pdesc)
     return decls, sysctl_sources
 
 
@@ -854,7 +797,8 @@ def parse_sysctls(sources: dict[str, list[str]]):
 
 
 def leaf_info(leaf: dict) -> dict:
-    """Flags, variable, handler, type and description of a SYSCTL_<kind>(...) statement."""
+    """Flags, variable, handler, type and description of a SYSCTL_<kind>(...) statement (the
+    description is read only for its "(LEGACY)" marker; it is never stored)."""
     args = leaf["args"]
     kind = leaf["kind"]
     flags = args[3]
@@ -911,10 +855,9 @@ def build(repo: Repo) -> dict:
             "linux": None, "linux_module": None, "freebsd": None, "freebsd_legacy": [],
             "freebsd_loader_tunable": None, "type": None, "c_type": None, "default": None,
             "default_value": None, "since": None,
-            "access": None, "documented": False, "doc_page": None, "summary": None,
-            "summary_source": None, "declared_in": [], "build_conditions": [],
+            "access": None, "documented": False, "doc_page": None,
+            "declared_in": [], "build_conditions": [],
             "_setfuncs": set(), "_linux_access": None, "_freebsd_access": None,
-            "_desc": None,
         })
 
     for d in sorted(decls, key=lambda x: (x["path"], x["line"])):
@@ -926,8 +869,6 @@ def build(repo: Repo) -> dict:
             if cond not in e["build_conditions"]:
                 e["build_conditions"].append(cond)
         access = perm_access(d["perm"])
-        if e["_desc"] is None and d.get("desc"):
-            e["_desc"] = d["desc"]
         if d.get("setfunc"):
             e["_setfuncs"].add(d["setfunc"])
         # C type
@@ -1018,15 +959,10 @@ def build(repo: Repo) -> dict:
         e["default"] = doc["default"]
         e["default_value"] = default_value(doc["default"])
         e["type"] = doc["doc_type"]
-        e["summary"] = doc["summary"] or None
-        e["summary_source"] = doc["page"] if doc["summary"] else None
 
     for name, e in tunables.items():
         if e["type"] is None:
             e["type"] = e["c_type"]
-        if not e["summary"] and e["_desc"]:
-            e["summary"] = e["_desc"]
-            e["summary_source"] = "source"
         la, fa = e["_linux_access"], e["_freebsd_access"]
         e["access"] = la or fa
         if la and fa and la != fa:
@@ -1091,7 +1027,6 @@ def _freebsd_only_entry(leaf: dict, info: dict, *, legacy: bool) -> dict:
         "access": perm_access(info["flags"]),
         "freebsd_loader_tunable": freebsd_tunable(info["flags"]),
         "variable": info["var"],
-        "summary": info["desc"] or None,
         "legacy": legacy,
         "declared_in": f'{leaf["path"]}:{leaf["line"]}',
     }

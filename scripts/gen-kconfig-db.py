@@ -6,10 +6,11 @@
 Why a private reader: kconfiglib (last released 2020) cannot parse 6.x trees, and the
 kernel's own tools do not export the dependency graph.  The reader follows `source` lines
 from the top-level Kconfig exactly as the kernel does for one architecture, and records for
-every symbol what the explanations in `mscc audit` need: type, prompt (and its `if`),
+every symbol what the explanations in `mscc audit` need: type, whether it has a prompt (and its `if`),
 `depends on` (own and inherited from enclosing if/menu/choice blocks), select/imply,
-defaults, ranges, choice membership and file:line.  Expressions are kept as raw text;
-help texts are dropped.  Stdlib only; output is deterministic (sorted keys, no timestamps).
+defaults, ranges, choice membership and file:line.  Expressions are kept as raw text.
+No prose: help texts are dropped, and a symbol's prompt is kept as `true` (Kconfig semantics
+need only that it has one); a choice keeps its menu title, the only name a choice has.  Stdlib only; output is deterministic (sorted keys, no timestamps).
 """
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 TYPE_KEYWORDS = {"bool": "bool", "tristate": "tristate", "string": "string", "int": "int", "hex": "hex"}
 DEF_TYPE_KEYWORDS = {"def_bool": "bool", "def_tristate": "tristate"}
 MACRO_ASSIGNMENT = re.compile(r"^\s*([A-Za-z0-9_-]+)\s*(:=|\+=|=)\s*(.*)$")
@@ -324,7 +325,8 @@ class KconfigReader:
         cond = None
         if tail.startswith("if"):
             cond = normalize(tail[2:]) or None
-        entry["prompt"], entry["prompt_if"] = prompt, cond
+        entry["prompt"] = prompt if entry.get("kind") == "choice" else True
+        entry["prompt_if"] = cond
 
     @staticmethod
     def add_default(entry: dict, rest: str) -> None:
@@ -405,7 +407,8 @@ def build_database(tree: Path, arch: str, package: str, tarball: Path | None) ->
         "kconfig_files": len(reader.files_read),
         "symbol_count": len(symbols),
         "choice_count": len(choices),
-        "note": "expressions are raw Kconfig text; $(...) macros are not evaluated; help texts dropped",
+        "note": ("expressions are raw Kconfig text; $(...) macros are not evaluated; help texts dropped; "
+                 "a symbol's prompt is true when it has one (text not kept); a choice's prompt is its title"),
     }
     return {"header": header, "symbols": symbols, "choices": choices}, reader.warnings
 

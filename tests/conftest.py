@@ -90,3 +90,39 @@ def tree() -> Path:
         if shutil.which(tool) is None:
             pytest.skip(f"{tool} missing: needed to build scripts/kconfig/conf")
     return path
+
+
+# --- reference files kept outside the project (facts, not copies) -------------------------
+
+def reference_dir() -> Path | None:
+    """../shared/reference next to the checkout (the first ancestor that has one, so a git
+    worktree nested one level deeper finds it too); $MSCC_REFERENCE_DIR overrides."""
+    import os
+
+    env = os.environ.get("MSCC_REFERENCE_DIR")
+    if env:
+        return Path(env)
+    for parent in ROOT.parents:
+        candidate = parent / "shared" / "reference"
+        if candidate.is_dir():
+            return candidate
+    return None
+
+
+def reference_file(relative: str) -> Path | None:
+    base = reference_dir()
+    path = base / relative if base else None
+    return path if path is not None and path.is_file() else None
+
+
+ALPINE_BASE = "alpine/virt.aarch64.config"
+
+
+@pytest.fixture(scope="session")
+def alpine_base_config() -> Path:
+    """Alpine's virt.aarch64.config, read from ../shared/reference/alpine/ (never copied in)."""
+    path = reference_file(ALPINE_BASE)
+    if path is None:
+        pytest.skip(f"no {ALPINE_BASE} under ../shared/reference (or $MSCC_REFERENCE_DIR): "
+                    "the project keeps only facts about it (targets/alpine/base-config.json)")
+    return path

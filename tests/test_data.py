@@ -79,3 +79,24 @@ def test_platforms_point_at_existing_tunable_files():
         for version, entry in platforms[os_name].items():
             assert (T / "openzfs" / f"zfs-{entry['openzfs']}.json").exists(), (os_name, version)
             assert entry["source"]
+
+
+# --- facts, not copies: no prose from other projects in the data files ---------------------
+
+def test_kconfig_db_keeps_whether_a_symbol_has_a_prompt_not_its_text():
+    db = load(T / "alpine/kconfig-6.12.json")
+    assert db["header"]["format"] == 2
+    prompts = [d.get("prompt") for s in db["symbols"].values() for d in s["definitions"]]
+    assert set(prompts) == {None, True}
+    assert all("help" not in d for s in db["symbols"].values() for d in s["definitions"])
+
+
+@pytest.mark.parametrize("path", sorted((T / "openzfs").glob("zfs-*.json")), ids=lambda p: p.name)
+def test_openzfs_tunables_carry_no_description_text(path):
+    doc = load(path)
+    for entry in [*doc["tunables"].values(), *doc["freebsd_only"].values()]:
+        assert not {"summary", "summary_source", "description"} & set(entry)
+    # every fact says where it came from: the repository and commit of the file, the path per entry
+    assert {i["repo"] for i in doc["inputs"]} == {"openzfs/zfs"} and len(doc["commit"]) == 40
+    for name, entry in doc["tunables"].items():
+        assert entry["declared_in"] or entry["doc_page"], name

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from mscc.check.engine import rules
+from mscc.check.rules import RULES
 from mscc.compiler import compile_file
-
-RULES = rules()
 
 
 def _needs_target(rule):

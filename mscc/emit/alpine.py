@@ -5,18 +5,21 @@ module parameter from the OpenZFS release the Alpine version ships."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from mscc import codes, zfsdb
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit import alpine_kconfig as kc
+from mscc.emit.raw import unread_keys
 from mscc.language import BOOL_WORDS
-from mscc.paths import targets_dir
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 from mscc.zfsdb import tunables as zfs_tunables
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "zfs-tunables", "zfs-setup", "sysctl", "build-script", "image-script",
+                  "vm-definition")
 
 FRAGMENTS = {"virt": "kernel/virt.fragment.config", "minimal": "kernel/minimal.fragment.config"}
 MODPROBE = "etc/modprobe.d/zfs.conf"
@@ -74,15 +77,16 @@ def modprobe_lines(ctx: Context) -> list[tuple[str, str, str, str]]:
     p = ctx.profile
     known = _linux_params(ctx)
     out = []
-    for key, name in (("zfs.arc_max", "zfs_arc_max"), ("zfs.arc_min", "zfs_arc_min")):
-        if p.has(key):
-            out.append((known[name]["linux_module"], name, str(p.get(key)), f"{key} = {p.text(key)}"))
-    series_info = zfs_tunables(_series(ctx))
-    for name, located in sorted(p.tunables.items()):
-        info = series_info.get(name)
-        if info and info.get("linux"):
-            out.append((info["linux_module"], info["linux"], _param_value(located.value),
-                        f"zfs.tunables.{name} = {located.text}"))
+    if p.zfs_wanted:
+        for key, name in (("zfs.arc_max", "zfs_arc_max"), ("zfs.arc_min", "zfs_arc_min")):
+            if p.has(key):
+                out.append((known[name]["linux_module"], name, str(p.get(key)), f"{key} = {p.text(key)}"))
+        series_info = zfs_tunables(_series(ctx))
+        for name, located in sorted(p.tunables.items()):
+            info = series_info.get(name)
+            if info and info.get("linux"):
+                out.append((info["linux_module"], info["linux"], _param_value(located.value),
+                            f"zfs.tunables.{name} = {located.text}"))
     for located in p.raw.get("alpine", {}).get("modprobe", ()):
         params, _ = _raw_modprobe_params(located)
         for module, name, value in params:
@@ -93,8 +97,11 @@ def modprobe_lines(ctx: Context) -> list[tuple[str, str, str, str]]:
 
 # --- checks ------------------------------------------------------------------------------
 
+RAW_KEYS = ("kernel", "sysctl", "modprobe")  # Kconfig fragment, sysctl.d, modprobe.d/zfs.conf
+
+
 def check_raw(ctx: Context) -> list:
-    out = kc.check_raw_kernel(ctx)
+    out = kc.check_raw_kernel(ctx) + unread_keys(ctx, RAW_KEYS)
     raw = ctx.profile.raw.get("alpine", {})
     series = _series(ctx)
     release = _release(ctx) or series
@@ -164,10 +171,10 @@ def fragment(ctx: Context, variant: str, plan: kc.Plan | None = None) -> str:
 
 
 def _base_config(ctx: Context) -> dict:
-    path = targets_dir() / "alpine" / ctx.version["base"]
-    upstream = ctx.target.data["base_config"]
-    return {"name": ctx.version["base"], "url": upstream["url"],
-            "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+    from mscc.linux import alpine_base
+
+    facts = alpine_base.facts()
+    return {"name": ctx.version["base"], "url": facts["url"], "sha256": facts["sha256"]}
 
 
 def _lima(ctx: Context) -> dict:
@@ -211,7 +218,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         f"page size: {ctx.page_size_kib}K" + (" (auto: Alpine's kernels are 4K-page kernels)"
                                               if p.get("kernel.page_size") == "auto" else ""),
         f"device classes kept: {', '.join(sorted(kc.kept_classes(ctx))) or 'none'}",
-        f"crypto: {'ARMv8 crypto extensions of the ' + p.chip.name if p.get('kernel.crypto') else 'off'}",
+        f"crypto: {'ARMv8 crypto extensions of the ' + ctx.chip.name if p.get('kernel.crypto') else 'off'}",
         f"debug: {p.get('kernel.debug')}",
         f"kernel variants: virt ({sum(len(b) for _, b in plans['virt'].lines())} lines onto Alpine's "
         f"{ctx.version['base']}) and minimal ({sum(len(b) for _, b in plans['minimal'].lines())} lines onto "
@@ -220,13 +227,18 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         f"({ctx.version['symbols']}); prove the fragments with `mscc audit` or `mscc compile --audit-with`",
     ]
     zfs = p.zfs_wanted
-    series = _series(ctx) if zfs else None
-    if zfs:
-        lines = modprobe_lines(ctx)
+    # Raw modprobe lines land even without a zfs block: they are the user's own module
+    # options, read whenever the zfs module loads (installed by hand or by another tool).
+    raw_modprobe = bool(p.raw.get("alpine", {}).get("modprobe"))
+    if zfs or raw_modprobe:
+        series = _series(ctx)
         release = _release(ctx) or series
         artifacts.append(Artifact(MODPROBE, "zfs-tunables",
-                                  render("alpine/templates/modprobe-zfs.conf.j2", lines=lines, openzfs=series,
-                                         openzfs_version=release, **base)))
+                                  render("alpine/templates/modprobe-zfs.conf.j2", lines=modprobe_lines(ctx),
+                                         openzfs=series, openzfs_version=release, **base)))
+        if not zfs:
+            decisions.append(f"{MODPROBE}: the raw modprobe lines only; the profile sets up no ZFS")
+    if zfs:
         setup, zfs_notes = zfsplan.setup_script(ctx)
         artifacts.append(setup)
         decisions += [f"OpenZFS {release} (Alpine {ctx.version['name']}): "
@@ -247,6 +259,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         artifacts.append(Artifact("image/mkimage.sh", "image-script",
                                   render("alpine/templates/mkimage.sh.j2", packages=_packages(ctx),
                                          hostname=_hostname(p.name), zfs=zfs, ssh=p.get("image.ssh"),
+                                         has_modprobe=zfs or raw_modprobe,
                                          modprobe=MODPROBE, sysctl=SYSCTL, **base), executable=True))
         decisions.append("image/mkimage.sh: apk root file system with " + ", ".join(_packages(ctx))
                          + ("; its linux-virt kernel has 4K pages: boot build.sh's Image for "
@@ -255,7 +268,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     by_path = {a.path: a.content for a in artifacts}
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("alpine/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),
-                                     chip=p.chip.name, memory=common.sizes(ctx)["vm_memory"],
+                                     chip=ctx.chip.name, memory=common.sizes(ctx)["vm_memory"],
                                      disk=common.sizes(ctx)["disk"], nested=p.get("vm.nested_virt"),
                                      files=[(path, by_path[path]) for path in (MODPROBE, SYSCTL) if path in by_path],
                                      zfs=zfs, **base)))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag, registry
 from mscc.linux.kconfig import Assignment, BadLine, SymbolDB, load_symbol_db, parse_config_lines
 from mscc.paths import targets_dir
@@ -134,9 +134,9 @@ def plan(ctx: Context, variant: str) -> Plan:
         on = dict(crypto["needs"]) if minimal else {}
         for f in sorted(have):
             on.update(have[f])
-        p.add(f"ARMv8 crypto extensions of the {ctx.profile.chip.name}: {', '.join(sorted(have))}", vals(on))
+        p.add(f"ARMv8 crypto extensions of the {ctx.chip.name}: {', '.join(sorted(have))}", vals(on))
         if not minimal and lacking:
-            p.add(f"crypto-extension drivers for features the {ctx.profile.chip.name} lacks: "
+            p.add(f"crypto-extension drivers for features the {ctx.chip.name} lacks: "
                   f"{', '.join(sorted(lacking))}",
                   {s: "n" for f in sorted(lacking) for s in lacking[f]})
     elif not minimal:

@@ -34,7 +34,7 @@ class Artifact:
         return hashlib.sha256(self.data).hexdigest()
 
 
-def manifest(artifacts: list[Artifact], meta: dict) -> Artifact | str:
+def manifest(artifacts: list[Artifact], meta: dict) -> str:
     doc = {
         **meta,
         "files": [{"path": a.path, "kind": a.kind, "sha256": a.sha256}

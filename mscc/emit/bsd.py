@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.targets import hypervisors
 
@@ -46,7 +46,7 @@ def qemu_script(ctx: Context, *, guest: str, machine: str, facts: str, boots_not
     p = ctx.profile
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     text = render("common/templates/qemu.sh.j2", profile=p.name, version=ctx.version["name"], guest=guest,
-                  machine=machine, facts=facts, boots_note=boots_note, chip=p.chip.name, cpus=p.get("vm.cpus"),
+                  machine=machine, facts=facts, boots_note=boots_note, chip=ctx.chip.name, cpus=p.get("vm.cpus"),
                   memory_mib=p.get("vm.memory") // (1 << 20), devices=qemu_devices(ctx), graphics=graphics,
                   hypervisor=ctx.hypervisor, hypervisor_name=hv["name"])
     return Artifact("qemu.sh", "vm-definition", text, executable=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.emit.artifacts import Artifact
 from mscc.emit.render import render
 from mscc.units import format_size

@@ -8,11 +8,15 @@ import re
 from dataclasses import dataclass, field
 
 from mscc import codes, zfsdb
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
+from mscc.emit.raw import unread_keys
 from mscc.names import freebsd_names
 from mscc.suggest import did_you_mean
 from mscc.targets import load_json
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition")
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
 _NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
@@ -89,9 +93,21 @@ def kernel_plan(ctx: Context) -> KernelPlan:
 
 
 def loader_lines(ctx: Context) -> tuple[list, str | None]:
-    if not ctx.profile.zfs_wanted:
-        return [], None
-    series = zfsdb.series_for("freebsd", ctx.version["name"])
+    """(name, value, comment) for /boot/loader.conf, and the OpenZFS series when ZFS is set up.
+    The raw loader lines land whether or not the profile sets up ZFS: loader.conf is not
+    only ZFS's file (kern.*, hw.*, module loading)."""
+    lines: list = []
+    series = None
+    if ctx.profile.zfs_wanted:
+        series = zfsdb.series_for("freebsd", ctx.version["name"])
+        lines += _zfs_loader_lines(ctx, series)
+    for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
+        m = _LOADER_LINE.match(located.value)
+        lines.append((m.group(1), m.group(2), "raw freebsd loader"))
+    return lines, series
+
+
+def _zfs_loader_lines(ctx: Context, series: str) -> list:
     tunables = zfsdb.tunables(series)
     lines = [("zfs_load", "YES", "load OpenZFS at boot")]
     for key, linux in (("zfs.arc_max", "zfs_arc_max"), ("zfs.arc_min", "zfs_arc_min")):
@@ -101,16 +117,16 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
         info = tunables.get(name)
         if info and info.get("freebsd"):
             lines.append((info["freebsd"], _tunable_value(located.value), f"zfs.tunables.{name} = {located.text}"))
-    for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        lines.append((m.group(1), m.group(2), "raw freebsd loader"))
-    return lines, series
+    return lines
 
 
 def _tunable_value(value) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     return str(value)
+
+
+RAW_KEYS = ("kernel", "loader", "sysctl")  # kernel config, boot/loader.conf, etc/sysctl.conf
 
 
 def check_raw(ctx: Context) -> list:
@@ -120,7 +136,7 @@ def check_raw(ctx: Context) -> list:
     if not raw:
         return []
     names = freebsd_names(ctx.version["name"])
-    out = []
+    out = unread_keys(ctx, RAW_KEYS)
     for located in raw.get("kernel", ()):
         m = _DIRECTIVE.match(located.value)
         if not m:
@@ -207,7 +223,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     lima = _lima(ctx)
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("freebsd/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),
-                                     chip=p.chip.name, memory=common.sizes(ctx)["vm_memory"],
+                                     chip=ctx.chip.name, memory=common.sizes(ctx)["vm_memory"],
                                      disk=common.sizes(ctx)["disk"], **base)))
     if not lima["images"]:
         decisions.append(f"no Lima image known for FreeBSD {ctx.version['name']}; lima.yaml lists none")

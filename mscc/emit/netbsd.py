@@ -13,11 +13,15 @@ import re
 from dataclasses import dataclass, field
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import Severity, diag
 from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
+from mscc.emit.raw import unread_keys
 from mscc.names import SELECTED, UNCONFIRMED, NetBSDNames, base_name, netbsd_names
 from mscc.suggest import did_you_mean
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "build-script", "sysctl", "zfs-tunables", "zfs-setup", "vm-definition")
 
 # config(5) selection statements a raw line may use (bsd-kernel-facts.md §2.2)
 _OPTIONS = re.compile(r"^\s*(no\s+)?(options|makeoptions|file-system)\s+(\S.*?)\s*$")
@@ -156,11 +160,14 @@ def kernel_plan(ctx: Context) -> KernelPlan:
     return plan
 
 
+RAW_KEYS = ("kernel", "sysctl")  # kernel config lines, etc/sysctl.conf
+
+
 def check_raw(ctx: Context) -> list:
     """Target checks that need NetBSD's names: what the kernel plan could not confirm, raw
     kernel lines, and ZFS settings NetBSD's old ZFS cannot take."""
     names = netbsd_names(ctx.version["name"])
-    out = list(kernel_plan(ctx).problems)
+    out = list(kernel_plan(ctx).problems) + unread_keys(ctx, RAW_KEYS)
     raw = ctx.profile.raw.get("netbsd", {})
     for located in raw.get("kernel", ()):
         out += _check_line(located, names, ctx.version["name"])

@@ -12,12 +12,16 @@ import re
 from dataclasses import dataclass, field
 
 from mscc import codes
-from mscc.check.engine import Context
+from mscc.check.context import Context
 from mscc.diagnostics import diag
 # the two BSD emitters share what depends only on target.json's device classes
 from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
+from mscc.emit.raw import unread_keys
 from mscc.names import OpenBSDNames, base_name, openbsd_names
 from mscc.suggest import did_you_mean
+
+# What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
+ARTIFACT_KINDS = ("kernel-config", "build-script", "sysctl", "vm-definition")
 
 # config(8)'s statements, as a raw line may use them (usr.sbin/config/gram.y, bsd-kernel-facts.md §3.1)
 _OPTIONS = re.compile(r"^\s*(options?|rmoptions?|makeoptions?)\s+(\S.*?)\s*$")
@@ -173,12 +177,15 @@ def kernel_plan(ctx: Context) -> KernelPlan:
     return plan
 
 
+RAW_KEYS = ("kernel", "sysctl")  # kernel config lines, etc/sysctl.conf
+
+
 def check_raw(ctx: Context) -> list:
     """Target checks that need OpenBSD's names: raw kernel lines (every name must be one
     names-7.json declares, every instance attachable, no option selected twice) and the
     console under vz."""
     names = openbsd_names(ctx.version["name"])
-    out = list(_vz_console(ctx))
+    out = list(_vz_console(ctx)) + unread_keys(ctx, RAW_KEYS)
     raw = ctx.profile.raw.get("openbsd", {})
     selected = {n for n, _ in kernel_plan(ctx).options} if raw.get("kernel") else set()
     for located in raw.get("kernel", ()):

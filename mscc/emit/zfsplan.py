@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mscc.check.engine import Context
-from mscc.check.rules.zfs import ACCEPT_LOSS, volatile_reason
-from mscc.language import ZFS_PROPS
+from mscc.check.context import Context
+from mscc.language import ACCEPT_LOSS, ZFS_PROPS
 
 
 @dataclass
@@ -39,7 +38,7 @@ def plan(ctx: Context) -> ZfsPlan:
         out.datasets.append((ds.name, props))
     slog = p.get("zfs.slog")
     if slog != "none":
-        if volatile_reason(ctx, slog) is None:
+        if ctx.target.volatile_reason(slog) is None:
             out.log_device = slog
         elif ACCEPT_LOSS in (p.get("zfs.accept") or ()):
             # The honest form of a volatile log: say sync=disabled instead of hiding it in a RAM disk.

@@ -167,7 +167,6 @@ class Tunable:
     access: str | None          # rw | rd
     loader: bool | None         # settable from loader.conf
     type: str | None
-    summary: str
 
 
 @dataclass(frozen=True)
@@ -192,7 +191,7 @@ def zfs(series: str) -> Zfs | None:
     for name, raw in data["tunables"].items():
         t = Tunable(name, raw.get("linux"), raw.get("linux_module"), raw.get("freebsd"),
                     tuple(raw.get("freebsd_legacy") or ()), raw.get("access"), raw.get("freebsd_loader_tunable"),
-                    raw.get("type"), raw.get("summary") or "")
+                    raw.get("type"))
         if t.linux:
             by_linux[t.linux] = t
         if t.freebsd:
@@ -201,7 +200,7 @@ def zfs(series: str) -> Zfs | None:
             by_legacy[alias] = t
     for dotted, raw in (data.get("freebsd_only") or {}).items():
         t = Tunable(raw.get("variable") or dotted, None, None, dotted, (), raw.get("access"),
-                    raw.get("freebsd_loader_tunable"), raw.get("type"), raw.get("summary") or "")
+                    raw.get("freebsd_loader_tunable"), raw.get("type"))
         (by_legacy if raw.get("legacy") else by_freebsd)[dotted] = t
     return Zfs(series, str(data.get("openzfs_version", series)), by_linux, by_freebsd, by_legacy)
 

@@ -70,7 +70,7 @@ def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -
 
     reset_budget()
     text, read_problems = read_text(path)
-    if read_problems:
+    if read_problems or text is None:
         return _Outcome(path, None, tuple(read_problems), ())
     kind = options.kind or kinds.detect(path, text)
     if options.only is not None and kind not in options.only:
@@ -121,6 +121,8 @@ _WORK: tuple | None = None  # (options, intent) for forked workers, which inheri
 
 
 def _lint_chunk(chunk: list[tuple[str, bool]]) -> list[_Outcome]:
+    if _WORK is None:
+        raise RuntimeError("_lint_chunk runs only in a worker forked by _run")
     options, intent = _WORK
     return [o for path, explicit in chunk if (o := _lint_one(path, explicit, options, intent)) is not None]
 
@@ -219,10 +221,10 @@ def _bundle_intent(path: str, base: Intent) -> Intent | None:
 
         _, profiles, _ = analyse(meta["source"])
         chosen = next((p for p in profiles if p.name == meta.get("profile")), None)
-        from mscc.compiler import EMITTERS
+        from mscc.language import TARGETS
 
         # The manifest is input too: a target or version of the wrong type or unknown is ignored.
-        target = meta.get("target") if isinstance(meta.get("target"), str) and meta["target"] in EMITTERS else None
+        target = meta.get("target") if isinstance(meta.get("target"), str) and meta["target"] in TARGETS else None
         version = meta.get("version") if isinstance(meta.get("version"), str) else None
         _BUNDLES[key] = None if chosen is None else _from_profile(
             chosen, base.memory, base.memory_from, target, version)

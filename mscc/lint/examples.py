@@ -189,4 +189,24 @@ profile vm {
   vm { os = freebsd  version = "15.0" }
 }
 """),
+    _example(codes.UNKNOWN_FILE_KIND, """
+        A file named on the command line that mscc lint cannot place (by its name, then by its
+        content) is not checked at all; the warning says so instead of passing it in silence.
+        Files found by searching a directory are skipped without it.""",
+        "notes.txt", """
+remember to raise the ARC limit
+""", """
+vm.swappiness = 10
+"""),
+    _example(codes.CONFIG_UNCHECKED, """
+        mscc checks names against databases of particular releases. For a file of another release
+        (here a Linux 5.4 .config) it has nothing to check the names against, and says so, so a
+        clean result is not mistaken for a checked one.""",
+        "virt.config", """
+# Linux/arm64 5.4.0 Kernel Configuration
+CONFIG_VIRTIO_BLK=y
+""", """
+# Linux/arm64 6.12.0 Kernel Configuration
+CONFIG_VIRTIO_BLK=y
+""", needs="kconfig"),
 )}

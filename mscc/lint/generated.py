@@ -92,9 +92,10 @@ def check(ctx: FileContext) -> None:
         ctx.report(codes.GENERATED_STALE, _key_span(ctx, "source"), f"its source {source} does not exist",
                    "run mscc lint from the directory mscc compile ran in, or delete the stale output")
         return
-    from mscc.compiler import EMITTERS, compile_file
+    from mscc.compiler import compile_file
+    from mscc.language import TARGETS
 
-    if target not in EMITTERS:
+    if target not in TARGETS:
         ctx.report(codes.GENERATED_STALE, _key_span(ctx, "target"), f"{target!r} is not a target mscc knows",
                    "regenerate the directory with mscc compile")
         return

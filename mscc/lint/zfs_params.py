@@ -45,6 +45,13 @@ class ZfsChecker:
             series = available[-1] if available else None
         self.db = databases.zfs(series) if series else None
 
+    @property
+    def known(self) -> databases.Zfs:
+        """The database, for callers that asked `unchecked()` first."""
+        if self.db is None:
+            raise RuntimeError("ZfsChecker used without a database: call unchecked() first")
+        return self.db
+
     def unchecked(self, span: Span) -> bool:
         if self.db is not None:
             return False
@@ -57,10 +64,10 @@ class ZfsChecker:
     def lookup(self, name: str, flavour: str):
         """(tunable, legacy) for a Linux or FreeBSD name; (None, False) when unknown."""
         if flavour == "linux":
-            return self.db.by_linux.get(name), False
-        if name in self.db.by_freebsd:
-            return self.db.by_freebsd[name], False
-        return self.db.by_legacy.get(name), name in self.db.by_legacy
+            return self.known.by_linux.get(name), False
+        if name in self.known.by_freebsd:
+            return self.known.by_freebsd[name], False
+        return self.known.by_legacy.get(name), name in self.known.by_legacy
 
     def freebsd_tunable(self, key: str, span: Span):
         """The tunable a vfs.zfs.* name sets, reporting unknown and legacy names; None if unknown."""
@@ -76,14 +83,14 @@ class ZfsChecker:
     def unknown(self, name: str, span: Span, flavour: str, module: str | None = None) -> None:
         from mscc.suggest import did_you_mean
 
-        pool = self.db.by_linux if flavour == "linux" else {**self.db.by_freebsd}
+        pool = self.known.by_linux if flavour == "linux" else {**self.known.by_freebsd}
         hint = did_you_mean(name, pool)
-        elsewhere = _other_series(name, flavour, self.db.series)
+        elsewhere = _other_series(name, flavour, self.known.series)
         if elsewhere:
-            hint = f"{name} exists in OpenZFS {elsewhere}, not in {self.db.series}" + (f"; {hint}" if hint else "")
+            hint = f"{name} exists in OpenZFS {elsewhere}, not in {self.known.series}" + (f"; {hint}" if hint else "")
         where = f"module {module}" if module else "OpenZFS"
         self.ctx.report(codes.CONFIG_UNKNOWN_TUNABLE, span,
-                        f"{name} is not a parameter of {where} {self.db.version}", hint)
+                        f"{name} is not a parameter of {where} {self.known.version}", hint)
 
     def value(self, tunable, name: str, text: str, span: Span) -> None:
         """Type, durability and ARC bookkeeping for one assignment."""

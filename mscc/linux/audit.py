@@ -31,6 +31,11 @@ from mscc.source import Span
 GENERATED_BASES = ("tinyconfig", "allnoconfig", "defconfig")
 
 
+def _has_prompt(db: SymbolDB, symbol: str) -> bool:
+    info = db.lookup(symbol)
+    return info is not None and info.has_prompt
+
+
 @dataclass(frozen=True)
 class Lost:
     """A base value that did not survive, with its final value and the reason."""
@@ -259,7 +264,7 @@ def audit(fragment: str | Path, tree: str | Path, base: str | Path, *, arch: str
         # "is not set" lines that the fragment's dependencies legitimately flip.
         # Symbols without a prompt are bookkeeping (NO_IOPORT_MAP follows PCI), not base choices.
         candidates = [a for a in base_items if a.value != "n" and a.symbol not in anyway and a.symbol not in requested
-                      and (db is None or (db.lookup(a.symbol) is not None and db.lookup(a.symbol).has_prompt))]
+                      and (db is None or _has_prompt(db, a.symbol))]
         result.base_changed = [Lost(d.assignment, d.final_value, reason(d.assignment, final))
                                for d in compare(candidates, final)]
     except KconfigToolError as err:

@@ -307,7 +307,7 @@ def failing_terms(exprs: Sequence[str], values: Mapping[str, str], need: str = "
 class Definition:
     file: str
     line: int
-    prompt: str | None
+    prompted: bool          # the definition has a prompt (its text is not kept: facts, not copies)
     prompt_if: str | None
     depends: tuple[str, ...]
     block_depends: tuple[str, ...]
@@ -334,7 +334,7 @@ class Symbol:
 
     @property
     def has_prompt(self) -> bool:
-        return any(d.prompt is not None for d in self.definitions)
+        return any(d.prompted for d in self.definitions)
 
     @property
     def choice(self) -> str | None:
@@ -344,7 +344,7 @@ class Symbol:
 @dataclass(frozen=True)
 class Choice:
     id: str
-    prompt: str | None
+    prompt: str | None      # the choice's menu title: a choice has no symbol name, this names it
     members: tuple[str, ...]
     defaults: tuple[tuple[str, str | None], ...]
     depends: tuple[str, ...]
@@ -356,7 +356,7 @@ def _pairs(raw: list | None) -> tuple[tuple[str, str | None], ...]:
 
 def _definition(raw: dict) -> Definition:
     return Definition(
-        file=raw["file"], line=raw["line"], prompt=raw.get("prompt"), prompt_if=raw.get("prompt_if"),
+        file=raw["file"], line=raw["line"], prompted=raw.get("prompt") is not None, prompt_if=raw.get("prompt_if"),
         depends=tuple(raw.get("depends", ())), block_depends=tuple(raw.get("block_depends", ())),
         selects=_pairs(raw.get("selects")), implies=_pairs(raw.get("implies")),
         defaults=_pairs(raw.get("defaults")), ranges=_pairs(raw.get("ranges")), choice=raw.get("choice"),
@@ -455,7 +455,7 @@ class SymbolDB:
             need = "m" if info.type == "bool" else requested
         else:
             need = "m"  # non-tristate symbols only need to be visible
-        prompted = [d for d in info.definitions if d.prompt is not None]
+        prompted = [d for d in info.definitions if d.prompted]
         best: tuple[Definition, list[tuple]] | None = None
         for definition in prompted or info.definitions:
             failing = failing_terms(definition.all_depends, values, need)
@@ -485,6 +485,7 @@ class SymbolDB:
         hidden = [d for d in prompted if d.prompt_if and eval_expr(d.prompt_if, values) == "n"]
         if len(hidden) == len(prompted):
             cond = hidden[0].prompt_if
+            assert cond is not None  # every hidden definition has a prompt condition
             terms = failing_terms([cond], values, "m")
             return (f"{info.name}'s prompt is shown only if {cond}; "
                     f"{_describe_values(terms, values, self) if terms else 'that condition is false'}")

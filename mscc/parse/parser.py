@@ -246,7 +246,8 @@ def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic
         line, column = len(lines), len(lines[-1]) + 1
     span = Span(path, line, column, line, column + 1)
     if isinstance(err, UnexpectedCharacters):
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        pos = err.pos_in_stream if err.pos_in_stream is not None else len(text)
+        ch = text[pos] if pos < len(text) else ""
         msg = f"unexpected character {ch!r}"
         hint = _expected_words(err.allowed)
     elif isinstance(err, UnexpectedToken):
@@ -260,8 +261,8 @@ def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic
                 msg += f": the '{opened[0]}' at line {opened[1]}, column {opened[2]} is never closed"
         else:
             msg = f"unexpected {tok.value!r}"
-            span = Span(path, tok.line, tok.column, tok.end_line or tok.line,
-                        (tok.end_column or tok.column + 1))
+            tok_line, tok_column = tok.line or line, tok.column or column
+            span = Span(path, tok_line, tok_column, tok.end_line or tok_line, tok.end_column or tok_column + 1)
         hint = _expected_words(err.accepts or err.expected)
     elif isinstance(err, UnexpectedEOF):
         msg, hint = "unexpected end of file", _expected_words(err.expected)

@@ -22,7 +22,8 @@ def _fact(entry: dict, key: str, default=None):
 
 def _chip(entry: dict) -> Chip:
     memory = entry.get("memory_gb", {})
-    cores = tuple(sorted({c.get("p", 0) + c.get("e", 0) for c in _fact(entry, "cores", [])}))
+    # A configuration gives its p/e split, or only its total where no source gives the split.
+    cores = tuple(sorted({c.get("total", c.get("p", 0) + c.get("e", 0)) for c in _fact(entry, "cores", [])}))
     return Chip(
         id=entry["id"], name=entry["name"], generation=entry["generation"], variant=entry["variant"],
         core_counts=cores,
@@ -44,3 +45,9 @@ def chips() -> dict[str, Chip]:
 
 def not_sold() -> dict:
     return database().get("not_sold", {})
+
+
+def macs(chip_id: str | None = None) -> list[dict]:
+    """The per-Mac table: which models carried a chip, with the memory sizes sourced for each."""
+    entries = database().get("macs", [])
+    return [m for m in entries if chip_id is None or m["chip"] == chip_id]

@@ -60,7 +60,7 @@ def _load(program: Program, real: Path, display: str, text: str | None, stack: l
           via: Span | None = None) -> None:
     if text is None:
         text, problems = read_source(real, display)
-        if problems:
+        if problems or text is None:
             program.diagnostics.extend(_relocate(problems, via))
             return
     module, parse_problems = _parse_cached(text, display)

@@ -81,13 +81,15 @@ def _block(block: ast.Block, allowed, prefix: str, layer: _Layer, diagnostics: l
                                 f'write `{block.kind} "..." {{ ... }}`'))
         return
     if not section.label and block.label is not None:
-        diagnostics.append(diag(codes.BAD_VALUE, block.label_span, f"'{block.kind}' takes no label"))
+        diagnostics.append(diag(codes.BAD_VALUE, block.label_span or block.kind_span, f"'{block.kind}' takes no label"))
         return
+    # A block that takes a label has one from here on (checked above).
+    label, label_span = block.label or "", block.label_span or block.kind_span
     key_prefix = f"{prefix}{block.kind}."
     layer.block_spans.setdefault(block.kind, block.span)
-    if block.kind == "raw" and block.label not in lang.TARGETS:
-        diagnostics.append(diag(codes.RAW_TARGET, block.label_span, f"no target named '{block.label}'",
-                                did_you_mean(block.label, lang.TARGETS) or "targets: " + ", ".join(lang.TARGETS)))
+    if block.kind == "raw" and label not in lang.TARGETS:
+        diagnostics.append(diag(codes.RAW_TARGET, label_span, f"no target named '{label}'",
+                                did_you_mean(label, lang.TARGETS) or "targets: " + ", ".join(lang.TARGETS)))
         return
     seen: dict[str, ast.Setting] = {}
     for entry in block.entries:
@@ -114,23 +116,39 @@ def _block(block: ast.Block, allowed, prefix: str, layer: _Layer, diagnostics: l
             continue
         located = Located(_plain(entry.value, spec.kind), entry.value.span, ast.describe(entry.value))
         if block.kind == "dataset":
-            ds = layer.datasets.setdefault(block.label, Dataset(block.label, block.label_span))
+            ds = layer.datasets.setdefault(label, Dataset(label, label_span))
             ds.props[entry.key] = located
         elif block.kind == "raw":
             # A second `raw TARGET` block adds its lines to the first one's.
-            layer.raw.setdefault(block.label, {}).setdefault(entry.key, []).extend(
+            layer.raw.setdefault(label, {}).setdefault(entry.key, []).extend(
                 Located(item.value, item.span) for item in entry.value.items)
-            layer.raw_spans[block.label] = block.span
+            layer.raw_spans[label] = block.span
         else:
             layer.settings[f"{prefix}{block.kind}.{entry.key}"] = located
 
 
 def _check_kind(entry: ast.Setting, kind: lang.Kind, diagnostics: list) -> bool:
+    unknown = _unknown_device_class(entry.value, kind)
+    if unknown is not None:
+        diagnostics.append(diag(codes.UNKNOWN_DEVICE_CLASS, unknown.span,
+                                f"{entry.key}: '{unknown.value}' is not a device class mscc knows"
+                                + _hint_suffix(unknown.value, lang.DEVICE_CLASSES),
+                                "device classes: " + ", ".join(lang.DEVICE_CLASSES)))
+        return False
     problem = _mismatch(entry.value, kind)
     if problem:
         diagnostics.append(diag(codes.BAD_VALUE, entry.value.span, f"{entry.key}: {problem}"))
         return False
     return True
+
+
+def _unknown_device_class(value: ast.Value, kind: lang.Kind) -> ast.Word | None:
+    """The first word of a device-class list that names no class (MS304, not a generic MS103:
+    its span is the word itself, and its hint lists the classes)."""
+    if kind.item is None or kind.item.choices != lang.DEVICE_CLASSES or not isinstance(value, ast.List):
+        return None
+    return next((item for item in value.items
+                 if isinstance(item, ast.Word) and item.value not in lang.DEVICE_CLASSES), None)
 
 
 def _mismatch(value: ast.Value, kind: lang.Kind) -> str | None:
@@ -140,7 +158,8 @@ def _mismatch(value: ast.Value, kind: lang.Kind) -> str | None:
         return f"'{value.value}' is not {kind.name}" + _hint_suffix(value.value, kind.choices)
     if isinstance(value, ast.Word) and kind.choices and len(kind.nodes) > 1 and value.value not in kind.choices:
         return f"'{value.value}' is not {kind.name}" + _hint_suffix(value.value, kind.choices)
-    if isinstance(value, ast.Int) and kind.low is not None and not kind.low <= value.value <= kind.high:
+    if isinstance(value, ast.Int) and kind.low is not None and kind.high is not None \
+            and not kind.low <= value.value <= kind.high:
         return f"{value.value} is not {kind.name}"
     if isinstance(value, ast.Size) and kind.low is not None and value.bytes < kind.low:
         return f"{value.text} is less than the {format_size(kind.low)} a VM needs at the least"
@@ -149,7 +168,7 @@ def _mismatch(value: ast.Value, kind: lang.Kind) -> str | None:
             return f"a percentage of {value.base} is not allowed here; use a percentage of {' or '.join(kind.bases)}"
         if not 0 < value.value <= 100:
             return f"{value.text}: a percentage must be above 0 and at most 100"
-    if isinstance(value, ast.List):
+    if isinstance(value, ast.List) and kind.item is not None:
         for item in value.items:
             problem = _mismatch(item, kind.item)
             if problem:

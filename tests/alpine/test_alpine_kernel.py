@@ -22,7 +22,6 @@ from mscc.linux.audit import Scratch, audit
 
 pytestmark = pytest.mark.kernel
 
-BASE = ROOT / "targets/alpine/virt.aarch64.config"
 # What the Alpine base loses on the Debian 6.12 tree by itself (no GCC plugin headers, no pahole,
 # a symbol gone from 6.12): notes, never the fragment's fault.
 BASE_LOSSES = {"MEMORY_HOTPLUG_DEFAULT_ONLINE", "GCC_PLUGIN_LATENT_ENTROPY", "GCC_PLUGIN_STACKLEAK",
@@ -66,6 +65,13 @@ BROKEN = {
 }
 
 
+@pytest.fixture
+def base(alpine_base_config, monkeypatch) -> str:
+    """Alpine's virt config from ../shared/reference; also what `mscc audit` finds by default."""
+    monkeypatch.setenv("MSCC_ALPINE_BASE_CONFIG", str(alpine_base_config))
+    return str(alpine_base_config)
+
+
 @pytest.fixture(scope="module")
 def scratch():
     with Scratch() as s:
@@ -102,11 +108,10 @@ CASES = [(d, v) for d in directories() for v in ("virt", "minimal")]
 
 
 @pytest.mark.parametrize("directory,variant", CASES, ids=[f"{d.split('/')[0]}-{v}" for d, v in CASES])
-def test_no_requested_value_is_dropped(tree, scratch, outputs, directory, variant, record_property):
+def test_no_requested_value_is_dropped(tree, scratch, outputs, base, directory, variant, record_property):
     out, _ = outputs
     fragment = out / directory / "kernel" / f"{variant}.fragment.config"
-    base = str(BASE) if variant == "virt" else "tinyconfig"
-    result = audit(fragment, tree, base, scratch=scratch)
+    result = audit(fragment, tree, base if variant == "virt" else "tinyconfig", scratch=scratch)
     record_property("audit_seconds", round(result.seconds, 2))
     print(f"{directory} {variant}: {len(result.requested)} values, {result.seconds:.1f}s")
     assert result.error is None, (result.error, result.error_log[-2000:])
@@ -126,19 +131,19 @@ def test_no_requested_value_is_dropped(tree, scratch, outputs, directory, varian
     assert final.get("ARM64_64K_PAGES", "n") == "n"
 
 
-def test_16k_profiles_get_16k_kernels(tree, scratch, outputs):
+def test_16k_profiles_get_16k_kernels(tree, scratch, outputs, base):
     out, _ = outputs
-    for variant, base in (("virt", str(BASE)), ("minimal", "tinyconfig")):
-        result = audit(out / "everything/alpine/kernel" / f"{variant}.fragment.config", tree, base, scratch=scratch)
+    for variant, chosen in (("virt", base), ("minimal", "tinyconfig")):
+        result = audit(out / "everything/alpine/kernel" / f"{variant}.fragment.config", tree, chosen, scratch=scratch)
         assert result.ok
         assert result.final["ARM64_16K_PAGES"] == "y" and result.final["PAGE_SHIFT"] == "14"
 
 
 @pytest.mark.parametrize("name", sorted(BROKEN))
-def test_audit_catches_and_explains(tree, scratch, tmp_path, name):
+def test_audit_catches_and_explains(tree, scratch, tmp_path, base, name):
     fragment = tmp_path / f"{name}.config"
     fragment.write_text(BROKEN[name])
-    result = audit(fragment, tree, str(BASE), scratch=scratch)
+    result = audit(fragment, tree, base, scratch=scratch)
     assert not result.ok and result.error is None
     found = {d.code: d for d in result.diagnostics() if d.code in ("MS801", "MS301")}
     drops = {lost.assignment.symbol: lost for lost in result.drops}
@@ -161,7 +166,7 @@ def test_audit_catches_and_explains(tree, scratch, tmp_path, name):
     assert all(d.severity.name == "NOTE" for d in result.diagnostics() if d.code in ("MS802", "MS803"))
 
 
-def test_audit_cli(tree, tmp_path, run_cli, monkeypatch):
+def test_audit_cli(tree, tmp_path, run_cli, monkeypatch, base):
     monkeypatch.chdir(tmp_path)
     broken = tmp_path / "broken.config"
     broken.write_text(BROKEN["virtio-fs-without-fuse"] + BROKEN["misspelt"])
@@ -181,7 +186,7 @@ def test_audit_cli(tree, tmp_path, run_cli, monkeypatch):
     assert hints[1] == "VIRTIO_FS=m needs MODULES=y (loadable modules); MODULES is n"
 
 
-def test_compile_audit_with(tree, tmp_path, run_cli):
+def test_compile_audit_with(tree, tmp_path, run_cli, base):
     r = run_cli("compile", ROOT / "examples/m1-air.msk", "-o", tmp_path / "out", "--audit-with", tree,
                 "--format", "concise")
     assert r.exit_code == 0, r.output
@@ -191,12 +196,12 @@ def test_compile_audit_with(tree, tmp_path, run_cli):
 @pytest.mark.skipif(shutil.which("aarch64-linux-gnu-gcc") is None and os.uname().machine != "aarch64",
                     reason="no arm64 compiler")
 @pytest.mark.parametrize("variant", ["virt", "minimal"])
-def test_build_sh_audit_agrees(tree, outputs, tmp_path, variant):
+def test_build_sh_audit_agrees(tree, outputs, tmp_path, base, variant):
     """build.sh merges and audits in shell (AUDIT_ONLY=1 stops before compiling)."""
     out, _ = outputs
     bundle = out / "m1-air/alpine"
     env = {**os.environ, "KERNEL_SRC": str(tree), "VARIANT": variant, "BUILD_DIR": str(tmp_path / "b"),
-           "AUDIT_ONLY": "1", "BASE_CONFIG": str(BASE), "PATH": os.environ["PATH"]}
+           "AUDIT_ONLY": "1", "BASE_CONFIG": base, "PATH": os.environ["PATH"]}
     ok = subprocess.run(["sh", str(bundle / "build.sh")], env=env, capture_output=True, text=True)
     assert ok.returncode == 0, ok.stderr[-3000:]
     assert "audit passed" in ok.stdout + ok.stderr
@@ -209,6 +214,48 @@ def test_build_sh_audit_agrees(tree, outputs, tmp_path, variant):
     bad = subprocess.run(["sh", str(broken / "build.sh")], env=env, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "requested 'CONFIG_VIRTIO_FSS=y', final 'absent'" in bad.stderr
+
+
+FAKE_CURL = """#!/bin/sh
+# stands in for curl: records the URL, writes $FAKE_BODY to the -o file
+while [ $# -gt 0 ]; do
+    case $1 in
+    -o) out=$2; shift 2 ;;
+    -*) shift ;;
+    *) printf '%s\\n' "$1" >> "$FAKE_LOG"; shift ;;
+    esac
+done
+cp "$FAKE_BODY" "$out"
+"""
+
+
+@pytest.mark.skipif(shutil.which("aarch64-linux-gnu-gcc") is None and os.uname().machine != "aarch64",
+                    reason="no arm64 compiler")
+def test_build_sh_downloads_and_verifies_the_base(tree, outputs, tmp_path, alpine_base_config):
+    """Without BASE_CONFIG (and off Alpine), build.sh downloads the pinned URL and checks its
+    sha256 against the facts mscc keeps: the real file passes, any other file is refused."""
+    from mscc.linux import alpine_base
+
+    out, _ = outputs
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "curl").write_text(FAKE_CURL)
+    (bin_dir / "curl").chmod(0o755)
+    log = tmp_path / "urls"
+    env = {k: v for k, v in os.environ.items() if k != "BASE_CONFIG"}
+    env.update(KERNEL_SRC=str(tree), VARIANT="virt", BUILD_DIR=str(tmp_path / "b"), AUDIT_ONLY="1",
+               FAKE_LOG=str(log), FAKE_BODY=str(alpine_base_config), PATH=f"{bin_dir}:{os.environ['PATH']}")
+    script = str(out / "m1-air/alpine/build.sh")
+    ok = subprocess.run(["sh", script], env=env, capture_output=True, text=True)
+    assert ok.returncode == 0, ok.stderr[-3000:]
+    assert "audit passed" in ok.stdout + ok.stderr
+    assert log.read_text().split() == [alpine_base.facts()["url"]]
+    tampered = tmp_path / "tampered.config"
+    tampered.write_bytes(alpine_base_config.read_bytes() + b"CONFIG_KASAN=y\n")
+    env.update(FAKE_BODY=str(tampered), BUILD_DIR=str(tmp_path / "b2"))
+    bad = subprocess.run(["sh", script], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "does not match the base config mscc checked" in bad.stderr
 
 
 def test_source_tree_untouched(tree, outputs):

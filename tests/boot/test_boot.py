@@ -2,7 +2,7 @@
 
 The slow test (`-m boot`) runs scripts/boot-test: tinyconfig + the minimal fragment of
 tests/boot/boot16k.msk (mscc's own output once mscc/emit/alpine.py exists, else the hand-written
-fallback), cross-built and booted under qemu-system-aarch64 -M virt -cpu max; it asserts a 16K page
+fallback), cross-built and booted under qemu-system-aarch64 -M virt -cpu max,pauth-impdef=on; it asserts a 16K page
 size and the virtio disk.  It runs only with MSCC_BOOT_TEST=1 and the tools installed: cold,
 2.5 min for the fallback fragment and ~4.5-7 min for mscc's (2 cores); warm ~5-10 s (the build
 directory is cached in ~/.cache/mscc/boot-test/, keyed by the fragment).
@@ -172,3 +172,26 @@ def test_minimal_16k_kernel_boots(tmp_path):
         assert "fragment source: mscc alpine emitter" in result.stdout
     console = (tmp_path / "keep" / "console.log").read_text(encoding="utf-8")
     assert "PAGE_SIZE=16384" in console and "BLOCK=vda" in console
+
+
+def test_boot_command_needs_no_option_rom_and_uses_the_fast_tcg_cpu(tmp_path, monkeypatch):
+    """-nic none: Debian's qemu-system-arm loads efi-virtio.rom for the default NIC, and that
+    ROM comes only from the recommended ipxe-qemu package, absent on a fresh CI machine."""
+    script = load_script()
+    seen: list[list[str]] = []
+
+    def fake_run(cmd, **kwargs):
+        seen.append(cmd)
+        return subprocess.CompletedProcess(cmd, 0, stdout=b"MSCC-BOOT-BEGIN\n")
+
+    monkeypatch.setattr(script.subprocess, "run", fake_run)
+    script.boot(tmp_path / "Image", tmp_path / "i.cpio", tmp_path / "d.img", tmp_path / "console.log",
+                10.0, script.TCG_CPU)
+    cmd = seen[0]
+    assert cmd[cmd.index("-nic") + 1] == "none"
+    assert cmd[cmd.index("-cpu") + 1] == "max,pauth-impdef=on"
+
+
+def test_generated_qemu_script_uses_the_fast_tcg_cpu():
+    template = (REPO / "targets" / "common" / "templates" / "qemu.sh.j2").read_text(encoding="utf-8")
+    assert "cpu=max,pauth-impdef=on" in template

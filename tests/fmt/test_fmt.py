@@ -191,7 +191,7 @@ def msk_texts(draw):
     return draw(_sep) + "".join(item + draw(_sep) for item in items)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(msk_texts())
 def test_formatting_is_idempotent_and_keeps_the_tree(text):
     module, problems = parse_text(text, "t.msk")

@@ -15,7 +15,6 @@ from mscc.linux.kconfig import (
 pytestmark = pytest.mark.kernel
 
 REPO = Path(__file__).resolve().parents[2]
-BASE = REPO / "targets/alpine/virt.aarch64.config"
 DB = REPO / "targets/alpine/kconfig-6.12.json"
 
 # Deliberately broken: each line below exercises one way a request silently disappears.
@@ -40,15 +39,15 @@ def db():
 
 
 @pytest.fixture(scope="module")
-def audit(tree, tmp_path_factory):
+def audit(tree, alpine_base_config, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("kconfig-audit")
     fragment = workdir / "broken.config"
     fragment.write_text(BROKEN_FRAGMENT)
     started = time.monotonic()
-    final = merge_and_resolve(tree, BASE, [fragment], workdir=workdir / "out")
+    final = merge_and_resolve(tree, alpine_base_config, [fragment], workdir=workdir / "out")
     cold = time.monotonic() - started
     started = time.monotonic()
-    merge_and_resolve(tree, BASE, [fragment], workdir=workdir / "out")  # conf already built
+    merge_and_resolve(tree, alpine_base_config, [fragment], workdir=workdir / "out")  # conf already built
     warm = time.monotonic() - started
     requested = [item for item in parse_config_lines(BROKEN_FRAGMENT) if isinstance(item, Assignment)]
     return {"final": final, "requested": requested, "drops": compare(requested, final),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from mscc import codes
-from mscc.check.engine import Context, rule
+from mscc.check.context import ProfileContext, TargetContext
+from mscc.check.rule import rule
 from mscc.diagnostics import diag
 from mscc.targets import hypervisors
 
@@ -24,7 +25,7 @@ profile vm {{{_BASE}  kernel {{ page_size = 64K }}
 profile vm {{{_BASE}  kernel {{ page_size = 16K }}
 }}
 """, example_target="alpine")
-def no_64k_pages(ctx: Context):
+def no_64k_pages(ctx: ProfileContext):
     value = ctx.profile.get("kernel.page_size")
     if value == "auto":
         return
@@ -48,7 +49,7 @@ profile vm {{{_BASE}  kernel {{ page_size = 16K }}
 profile vm {{{_BASE}  kernel {{ page_size = auto }}
 }}
 """)
-def page_size_supported(ctx: Context):
+def page_size_supported(ctx: TargetContext):
     value = ctx.profile.get("kernel.page_size")
     if value == "auto" or value not in (4096, 16384):
         return
@@ -71,7 +72,7 @@ profile vm {{{_BASE}  kernel {{ devices = [nvme, virtio-net] }}
 profile vm {{{_BASE}  kernel {{ devices = [virtio-blk, virtio-net] }}
 }}
 """)
-def keeps_boot_disk(ctx: Context):
+def keeps_boot_disk(ctx: TargetContext):
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     boot = hv["boot_disk"]
     if not any(d in ctx.devices and ctx.target.devices.get(d) for d in boot):
@@ -91,17 +92,17 @@ profile vm {{{_BASE}  kernel {{ devices = [virtio-blk, virtio-fs] }}
 profile vm {{{_BASE}  kernel {{ devices = [virtio-blk, virtio-net] }}
 }}
 """)
-def device_classes_supported(ctx: Context):
+def device_classes_supported(ctx: TargetContext):
     for cls in ctx.devices:
         if ctx.target.devices.get(cls) is None:
             note = ctx.target.data.get("device_notes", {}).get(cls)
             yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.where("kernel.devices"),
                        f"{ctx.target.data['title']} has no driver for {cls}; it is left out", note)
             continue
-        since = ctx.target.devices[cls].get("since")
-        if since and ctx.older_than(since):
+        since, version = ctx.target.devices[cls].get("since"), ctx.version
+        if since and version and ctx.older_than(since):
             yield diag(codes.DEVICE_UNSUPPORTED, ctx.profile.where("kernel.devices"),
-                       f"{cls} needs {ctx.target.name} {since} or later; {ctx.version['name']} is left without it")
+                       f"{cls} needs {ctx.target.name} {since} or later; {version['name']} is left without it")
 
 
 
@@ -121,7 +122,7 @@ profile vm {
   kernel { devices = [virtio-blk, virtio-net, virtio-gpu, usb-input] }
 }
 """, example_target="alpine")
-def usb_input_on_vz(ctx: Context):
+def usb_input_on_vz(ctx: TargetContext):
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     wanted = hv.get("input")
     if wanted and "virtio-gpu" in ctx.devices and wanted not in ctx.devices:
@@ -143,7 +144,7 @@ profile vm {{{_BASE}  kernel {{ debug = on }}
   zfs {{ arc_max = 2GiB }}
 }}
 """, example_target="alpine")
-def lock_debugging_with_zfs(ctx: Context):
+def lock_debugging_with_zfs(ctx: TargetContext):
     zfs = ctx.target.zfs
     if not zfs or not zfs.get("lock_debug_breaks_build"):
         return
@@ -165,7 +166,7 @@ profile vm {{{_BASE}  zfs {{ checksum = sha256  hw_checksums = yes }}
 profile vm {{{_BASE}  zfs {{ checksum = sha256 }}
 }}
 """, example_target="alpine")
-def hw_checksums(ctx: Context):
+def hw_checksums(ctx: TargetContext):
     zfs = ctx.target.zfs
     if not zfs or not ctx.profile.zfs_wanted or not ctx.profile.get("zfs.hw_checksums"):
         return

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 from mscc import codes
-from mscc.check.engine import Context, rule
+from mscc.check.context import ProfileContext, TargetContext
+from mscc.check.rule import rule
 from mscc.diagnostics import diag, registry
 
 
@@ -24,13 +25,13 @@ profile vm {
   vm { hypervisor = qemu  memory = 8GiB }
 }
 """)
-def hypervisor_boots(ctx: Context):
+def hypervisor_boots(ctx: TargetContext):
     hv = ctx.target.hypervisor(ctx.hypervisor)
     if hv.get("boots", True):
-        since = hv.get("since")
-        if since and ctx.older_than(since):
+        since, version = hv.get("since"), ctx.version
+        if since and version and ctx.older_than(since):
             yield diag(registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)], ctx.profile.where("vm.hypervisor"),
-                       f"{ctx.target.data['title']} {ctx.version['name']} does not boot under {ctx.hypervisor}; "
+                       f"{ctx.target.data['title']} {version['name']} does not boot under {ctx.hypervisor}; "
                        f"{since} or later does", hv.get("hint"))
         return
     code = registry()[hv.get("code", codes.VZ_UNSUPPORTED.code)]
@@ -53,7 +54,7 @@ profile vm {
   vm { memory = 8GiB  os = freebsd  version = "14.3" }
 }
 """)
-def version_supported(ctx: Context):
+def version_supported(ctx: TargetContext):
     if ctx.version is None:
         known = ", ".join(sorted(ctx.target.data["versions"]))
         yield diag(codes.UNSUPPORTED_VERSION, ctx.profile.where("vm.version"),

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 from mscc import codes
-from mscc.check.engine import Context, rule
+from mscc.check.context import ProfileContext, TargetContext
+from mscc.check.rule import rule
 from mscc.diagnostics import diag
+from mscc.language import ACCEPT_LOSS
 from mscc.suggest import did_you_mean
 from mscc.units import GIB, MIB, format_size
 from mscc import zfsdb
 
-ACCEPT_LOSS = "lose-sync-writes-on-crash"
 ARC_MAX_FLOOR = 64 * MIB   # MIN_ARC_MAX = DMU_MAX_ACCESS (openzfs/zfs include/sys/arc.h)
 ARC_MIN_FLOOR = 32 * MIB   # 2 × the largest block size (module/zfs/arc.c arc_tuning_update)
 OS_RESERVE = GIB           # the OpenZFS ≥2.3 default leaves RAM − 1 GiB at most (zfs.4)
@@ -22,7 +23,7 @@ _BASE = """
 """
 
 
-def _zfs(ctx: Context) -> bool:
+def _zfs(ctx: TargetContext) -> bool:
     return ctx.profile.zfs_wanted and bool(ctx.target.zfs)
 
 
@@ -38,7 +39,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 95% of vm.memory }}
 profile vm {{{_BASE}  zfs {{ arc_max = 75% of vm.memory }}
 }}
 """)
-def arc_max_bounds(ctx: Context):
+def arc_max_bounds(ctx: TargetContext):
     if not _zfs(ctx) or not ctx.profile.has("zfs.arc_max"):
         return
     arc_max, vm = ctx.profile.get("zfs.arc_max"), ctx.profile.get("vm.memory")
@@ -65,7 +66,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 2GiB  arc_min = 4GiB }}
 profile vm {{{_BASE}  zfs {{ arc_max = 4GiB  arc_min = 1GiB }}
 }}
 """)
-def arc_min_bounds(ctx: Context):
+def arc_min_bounds(ctx: TargetContext):
     if not _zfs(ctx) or not ctx.profile.has("zfs.arc_min"):
         return
     arc_min = ctx.profile.get("zfs.arc_min")
@@ -82,15 +83,6 @@ def arc_min_bounds(ctx: Context):
         yield diag(codes.ARC_MAX_HIGH, span, f"arc_min {format_size(arc_min)} leaves the guest less than 1 GiB")
 
 
-def volatile_reason(ctx: Context, device: str) -> str | None:
-    if device == "ram":
-        return "RAM"
-    for entry in ctx.target.zfs.get("volatile_devices", ()):
-        if re.search(entry["pattern"], device):
-            return entry["what"]
-    return None
-
-
 @rule(codes.VOLATILE_SLOG, rationale="""
 A separate log device (SLOG) holds sync writes that ZFS has already acknowledged to the
 application; it is only ever read after a crash. On a RAM disk it is gone exactly then: every
@@ -105,13 +97,13 @@ profile vm {{{_BASE}  zfs {{ slog = ram }}
 profile vm {{{_BASE}  zfs {{ slog = none }}
 }}
 """)
-def volatile_slog(ctx: Context):
+def volatile_slog(ctx: TargetContext):
     if not _zfs(ctx):
         return
     slog = ctx.profile.get("zfs.slog")
     if slog == "none":
         return
-    reason = volatile_reason(ctx, slog)
+    reason = ctx.target.volatile_reason(slog)
     if reason is None:
         return
     span = ctx.profile.where("zfs.slog")
@@ -137,7 +129,7 @@ profile vm {{{_BASE}  zfs {{ sync = disabled }}
 profile vm {{{_BASE}  zfs {{ sync = standard }}
 }}
 """)
-def sync_disabled(ctx: Context):
+def sync_disabled(ctx: TargetContext):
     if not _zfs(ctx) or ACCEPT_LOSS in (ctx.profile.get("zfs.accept") or ()):
         return
     places = []
@@ -161,7 +153,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 2GiB }}
 profile vm {{{_BASE}  kernel {{ debug = off }}
 }}
 """, example_target="openbsd")
-def zfs_available(ctx: Context):
+def zfs_available(ctx: TargetContext):
     if ctx.profile.zfs_wanted and not ctx.target.zfs:
         yield diag(codes.NO_ZFS, ctx.profile.span_of_block("zfs"),
                    f"{ctx.target.data['title']} has no ZFS",
@@ -180,7 +172,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 2GiB }}
 profile vm {{{_BASE}  zfs {{ enabled = no }}
 }}
 """, example_target="netbsd")
-def zfs_maturity(ctx: Context):
+def zfs_maturity(ctx: TargetContext):
     zfs = ctx.target.zfs
     if ctx.profile.zfs_wanted and zfs and zfs.get("maturity_warning"):
         yield diag(codes.ZFS_IMMATURE, ctx.profile.span_of_block("zfs"), zfs["maturity_warning"],
@@ -203,13 +195,15 @@ profile vm {{{_BASE}  zfs {{
   }}
 }}
 """)
-def tunables_known(ctx: Context):
-    if not _zfs(ctx) or not ctx.profile.tunables or ctx.target.zfs.get("provider") != "openzfs":
+def tunables_known(ctx: TargetContext):
+    zfs = ctx.target.zfs if _zfs(ctx) else None
+    if zfs is None or not ctx.profile.tunables or zfs.get("provider") != "openzfs" or ctx.version is None:
         return
-    series = zfsdb.series_for(ctx.target.name, ctx.version["name"]) if ctx.version else None
+    version = ctx.version["name"]
+    series = zfsdb.series_for(ctx.target.name, version)
     if series is None:
         return
-    release = zfsdb.shipped_version(ctx.target.name, ctx.version["name"])
+    release = zfsdb.shipped_version(ctx.target.name, version)
     known = zfsdb.available(series, release)
     whole_series = zfsdb.tunables(series)
     shipped = f"OpenZFS {release or series}"
@@ -218,7 +212,7 @@ def tunables_known(ctx: Context):
             info = whole_series.get(name)
             if info and info.get("since"):
                 yield diag(codes.UNKNOWN_TUNABLE, located.span,
-                           f"'{name}' arrived in OpenZFS {info['since']}; {ctx.target.name} {ctx.version['name']} "
+                           f"'{name}' arrived in OpenZFS {info['since']}; {ctx.target.name} {version} "
                            f"ships {shipped}", "drop it, or choose a newer OS version")
                 continue
             yield diag(codes.UNKNOWN_TUNABLE, located.span,
@@ -303,7 +297,7 @@ profile vm {
   zfs { pool = "zroot"  dataset "zroot/db" { recordsize = 16K } }
 }
 """)
-def zfs_names(ctx: Context):
+def zfs_names(ctx: ProfileContext):
     p = ctx.profile
     if not p.zfs_wanted:
         return

@@ -1,8 +1,7 @@
-"""`mscc lint`, `mscc fmt`, and the output side of `mscc compile --check`.
+"""`mscc lint` and `mscc fmt`.
 
 Exit status: 0 clean; 1 diagnostics at or above --fail-on (lint), files that need
-formatting (fmt --check/--diff), stale generated files (compile --check), or input that
-does not parse; 2 usage errors (click).
+formatting (fmt --check/--diff), or input that does not parse; 2 usage errors (click).
 """
 
 from __future__ import annotations
@@ -12,28 +11,9 @@ import sys
 
 import click
 
+from mscc.cli.output import FORMATS, default_format, show_diagnostics, status
 from mscc.lint.kinds import KINDS
-
-FORMATS = ("text", "concise", "json", "sarif", "github")
-LEVELS = ("error", "warning", "note")
-
-
-def _render(diagnostics, sources, fmt: str, err: bool = False) -> None:
-    from mscc import reporters
-
-    stream = sys.stderr if err else sys.stdout
-    colour = fmt == "text" and stream.isatty() and "NO_COLOR" not in os.environ
-    out = reporters.REPORTERS[fmt](diagnostics, sources, colour=colour)
-    if out:
-        click.echo(out, nl=False, err=err)
-
-
-def _format(cli_value: str | None, settings) -> str:
-    if cli_value:
-        return cli_value
-    if settings.format:
-        return settings.format
-    return "github" if os.environ.get("GITHUB_ACTIONS") == "true" else "text"
+from mscc.settings import SEVERITIES
 
 
 def _size(ctx, param, value):
@@ -51,7 +31,7 @@ def _size(ctx, param, value):
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
               help="Output format. Default: text, or github when GITHUB_ACTIONS=true.")
-@click.option("--fail-on", "fail_on", type=click.Choice(LEVELS), default=None,
+@click.option("--fail-on", "fail_on", type=click.Choice(tuple(SEVERITIES)), default=None,
               help="Exit 1 when a diagnostic is at least this severe. Default: error.")
 @click.option("--strict", is_flag=True, help="Same as --fail-on warning.")
 @click.option("--memory", callback=_size, default=None, metavar="SIZE",
@@ -81,16 +61,15 @@ def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) 
     if settings_source is not None:
         result.sources.add(settings_source)
     diagnostics = sorted(problems + result.diagnostics, key=lambda d: (d.span, d.code))
-    fmt = _format(fmt, settings)
-    _render(diagnostics, result.sources, fmt)
-    threshold = (Severity.WARNING if strict else
-                 {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}[fail_on] if fail_on
+    fmt = fmt or default_format(settings.format)
+    show_diagnostics(diagnostics, result.sources, fmt)
+    threshold = (Severity.WARNING if strict else SEVERITIES[fail_on] if fail_on
                  else settings.fail_on or Severity.ERROR)
     if diagnostics and fmt == "text":
         counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
         parts = [f"{n} {str(s)}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
-        click.echo(f"mscc lint: {', '.join(parts)} in {len(result.files)} file"
-                   f"{'s' if len(result.files) != 1 else ''} checked", err=True)
+        status(f"mscc lint: {', '.join(parts)} in {len(result.files)} file"
+               f"{'s' if len(result.files) != 1 else ''} checked")
     sys.exit(1 if any(d.severity >= threshold for d in diagnostics) else 0)
 
 
@@ -112,11 +91,11 @@ def fmt(paths, check, show_diff) -> None:
         out = None
         if text is not None:
             out, problems = format_text(text, path)
-        if out is None:
+        if text is None or out is None:
             cache = SourceCache()
             if text is not None:
                 cache.add(SourceFile(path, text))
-            _render(problems, cache, "text", err=True)
+            show_diagnostics(problems, cache, "text", err=True)
             failed += 1
             continue
         if out == text:
@@ -126,15 +105,15 @@ def fmt(paths, check, show_diff) -> None:
             click.echo("".join(difflib.unified_diff(text.splitlines(True), out.splitlines(True),
                                                     f"{path} (current)", f"{path} (formatted)")), nl=False)
         elif check:
-            click.echo(f"would reformat {path}", err=True)
+            status(f"would reformat {path}")
         else:
             try:
                 _write(path, out)
             except OSError as err:
-                click.echo(f"mscc fmt: cannot write {path}: {err.strerror or err}", err=True)
+                status(f"mscc fmt: cannot write {path}: {err.strerror or err}")
                 failed += 1
                 continue
-            click.echo(f"reformatted {path}", err=True)
+            status(f"reformatted {path}")
     sys.exit(1 if failed or (changed and (check or show_diff)) else 0)
 
 
@@ -168,28 +147,3 @@ def _write(path: str, text: str) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
-
-
-def check_generated(result, out_dir, fmt: str | None) -> int:
-    """`mscc compile --check`: the exit status, after printing what is stale."""
-    from mscc.cli import emit_diagnostics
-    from mscc.lint.generated import compare
-
-    emit_diagnostics(result.diagnostics, result.sources, fmt)
-    for profile, target in result.failed:
-        click.echo(f"not checked: {profile}/{target} (the source has errors for it)", err=True)
-    if not result.ok and not result.failed:
-        click.echo(f"not checked: {out_dir} (the source has errors)", err=True)
-    differences = compare(out_dir, result.bundles)
-    for d in differences:
-        if d.state == "changed":
-            click.echo(d.diff or f"{d.path}: differs (binary)\n", nl=False)
-        elif d.state == "missing":
-            click.echo(f"missing: {d.path}")
-        else:
-            click.echo(f"not generated any more: {d.path}")
-    if differences:
-        click.echo(f"{len(differences)} generated file{'s are' if len(differences) != 1 else ' is'} stale "
-                   f"under {out_dir}; run the same mscc compile without --check to regenerate", err=True)
-        return 1
-    return 0 if result.ok else 1
