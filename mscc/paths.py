@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def hardware_dir() -> Path:
 MAX_WALK_DEPTH = 64
 
 
-def walk(top: str):
+def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
     """os.walk without recursion (Python 3.11's os.walk recurses once per level, so a tree
     ~1,000 levels deep raised RecursionError) and without following symlinks; unreadable
     directories are skipped, levels below MAX_WALK_DEPTH are not visited. Like os.walk,
@@ -47,7 +48,8 @@ def walk(top: str):
             entries = list(os.scandir(root))
         except OSError:
             continue
-        dirs, files = [], []
+        dirs: list[str] = []
+        files: list[str] = []
         for entry in entries:
             try:
                 is_dir = entry.is_dir(follow_symlinks=False)

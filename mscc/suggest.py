@@ -10,21 +10,19 @@ from __future__ import annotations
 MAX_SUGGESTIONS = 200
 MAX_WORD = 64
 MAX_CHOICES = 20_000
-_made = 0
+_made = [0]  # suggestions made for the current file (a list: mutable without `global`)
 
 
 def reset_budget() -> None:
-    global _made
-    _made = 0
+    _made[0] = 0
 
 
 def budget_left(word: object) -> bool:
     """Whether one more suggestion may be computed for `word` (and count it). Every fuzzy
     "did you mean" search of mscc asks this first."""
-    global _made
-    if not isinstance(word, str) or len(word) > MAX_WORD or _made >= MAX_SUGGESTIONS:
+    if not isinstance(word, str) or len(word) > MAX_WORD or _made[0] >= MAX_SUGGESTIONS:
         return False
-    _made += 1
+    _made[0] += 1
     return True
 
 

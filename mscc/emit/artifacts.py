@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -103,9 +103,11 @@ def _write_locked(out_dir: Path, bundles: list[Bundle]) -> None:
                 os.chmod(dest, 0o755 if executable else 0o644)
         for bundle in bundles:
             created += _make_dirs((out_dir / bundle.directory).parent)
-        plan = [{"final": bundle.directory, "backup": f"old-{i}" if _exists(out_dir / bundle.directory) else None}
-                for i, bundle in enumerate(bundles)]
-        _write_small(staging / _JOURNAL, json.dumps(plan))
+        # (bundle directory, name of its backup in staging, or None for a new bundle)
+        plan: list[tuple[str, str | None]] = [
+            (bundle.directory, f"old-{i}" if _exists(out_dir / bundle.directory) else None)
+            for i, bundle in enumerate(bundles)]
+        _write_small(staging / _JOURNAL, json.dumps([{"final": f, "backup": b} for f, b in plan]))
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         for directory in reversed(created):
@@ -113,11 +115,11 @@ def _write_locked(out_dir: Path, bundles: list[Bundle]) -> None:
         raise
     with _signals_held():
         try:
-            for entry in plan:
-                final = out_dir / entry["final"]
-                if entry["backup"]:
-                    os.replace(final, staging / entry["backup"])
-                os.replace(staging / "new" / entry["final"], final)
+            for bundle_dir, backup in plan:
+                final = out_dir / bundle_dir
+                if backup:
+                    os.replace(final, staging / backup)
+                os.replace(staging / "new" / bundle_dir, final)
             _write_small(staging / _COMMITTED, "")
         except BaseException:
             _roll_back(out_dir, staging)  # if this fails too, the journal stays for the next run
@@ -186,10 +188,8 @@ def _write_small(path: Path, text: str) -> None:
 
 
 def _rmdir_quietly(directory: Path) -> None:
-    try:
+    with suppress(OSError):  # not empty any more, or gone: not ours to remove
         directory.rmdir()
-    except OSError:
-        pass
 
 
 @contextmanager
