@@ -101,13 +101,17 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
 
 def _unwritable_raw_lines(profile, target: str) -> list[Diagnostic]:
     """Raw lines that the target's encoders would refuse (a `#`, a quote or a backslash where
-    the file's reader would end the value or join lines), located at the line."""
+    the file's reader would end the value or join lines), or that the lint reader of the file
+    they go to cannot read, located at the line."""
     from mscc.emit.encoders import raw_line_problem
+    from mscc.emit.raw_lines import reader_problems
 
     out = []
     for kind, lines in profile.raw.get(target, {}).items():
         for located in lines:
             problem = raw_line_problem(target, kind, str(located.value))
+            if problem is None:
+                problem = "; ".join(reader_problems(target, kind, str(located.value))) or None
             if problem:
                 out.append(replace(diag(codes.BAD_RAW_LINE, located.span,
                                         f"raw {kind} line {located.value!r} cannot be written safely: {problem}",

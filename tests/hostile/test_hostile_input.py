@@ -484,3 +484,11 @@ def test_concurrent_runs_are_serialised(tmp_path):
     for t in threads:
         t.join()
     assert len(_memories(_state(out))) == 1
+
+
+@pytest.mark.parametrize("kind,line", [("loader", 'vfs.zfs.txg.timeout="5'), ("sysctl", "kern.x=1 # c"),
+                                       ("loader", 'a="b\\\\"'), ("sysctl", "=5")])
+def test_raw_lines_are_read_by_the_linters_reader_before_they_are_written(tmp_path, kind, line):
+    literal = '"' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    r = compile_text(tmp_path, profile(f"raw freebsd {{ {kind} = [{literal}] }}"))
+    assert "MS603" in codes_of(r) and not r.bundles
