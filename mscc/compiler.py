@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mscc import __version__, codes
+from mscc import targets as target_data
 from mscc.check import engine
 from mscc.check.context import TargetContext
 from mscc.diagnostics import Diagnostic, diag, has_errors
@@ -14,7 +15,7 @@ from mscc.model import Profile
 from mscc.resolve.loader import load
 from mscc.resolve.resolver import resolve
 from mscc.source import SourceCache
-from mscc import targets as target_data
+
 
 @dataclass
 class Result:
@@ -78,7 +79,6 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
         return
     if emit:
         from mscc.emit.artifacts import Bundle, manifest  # not needed by lint, which never emits
-
         from mscc.emit.common import report
         from mscc.emit.encoders import EncodeError
 

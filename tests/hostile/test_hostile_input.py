@@ -60,7 +60,8 @@ def test_a_number_tunable_takes_no_string(tmp_path, value):
 def test_a_string_tunable_is_validated(tmp_path, target):
     bad = profile('vm { memory = 8GiB }\n  zfs { tunables { zfs_fletcher_4_impl = "x\\" exec=\\"y" } }')
     assert "MS411" in codes_of(compile_text(tmp_path, bad, target=target))
-    good = compile_text(tmp_path, profile('vm { memory = 8GiB }\n  zfs { tunables { zfs_fletcher_4_impl = "scalar" } }'),
+    scalar = 'vm { memory = 8GiB }\n  zfs { tunables { zfs_fletcher_4_impl = "scalar" } }'
+    good = compile_text(tmp_path, profile(scalar),
                         target=target)
     assert good.ok and "scalar" in all_text(good)
 
@@ -291,7 +292,8 @@ def test_long_include_chains_are_cut(tmp_path):
 
 def test_long_extends_chains_are_cut(tmp_path):
     chain = "".join(f"template t{i} extends t{i + 1} {{ }}\n" for i in range(1500))
-    text = chain + "template t1500 { }\n" + profile("vm { memory = 8GiB }").replace("profile p {", "profile p extends t0 {")
+    leaf = profile("vm { memory = 8GiB }").replace("profile p {", "profile p extends t0 {")
+    text = chain + "template t1500 { }\n" + leaf
     assert "MS004" in codes_of(compile_text(tmp_path, text))
 
 
@@ -444,7 +446,8 @@ def test_a_killed_run_is_rolled_back_by_the_next_one(tmp_path):
     os.replace(out / "a", staging / "old-0")
     (out / "a").mkdir()
     (out / "a" / "half").write_text("new")
-    (staging / "journal.json").write_text(json.dumps([{"final": "a", "backup": "old-0"}, {"final": "b", "backup": "old-1"}]))
+    journal = [{"final": "a", "backup": "old-0"}, {"final": "b", "backup": "old-1"}]
+    (staging / "journal.json").write_text(json.dumps(journal))
     artifacts.recover(out)
     assert _state(out) == old and not staging.exists()
 

@@ -18,8 +18,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -119,7 +117,8 @@ def _run_scripts(bundle_dir: Path, fakebin: Path, work: Path, target: str) -> li
                 "build.sh", "scripts/kconfig/merge_config.sh"):
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).touch()
-    (src / "build.sh").write_text('#!/bin/sh\npwned_never=1\n{ printf \'%s\\0\' build.sh "$@"; printf \'\\036\'; } >>"$FAKE_LOG"\n')
+    (src / "build.sh").write_text('#!/bin/sh\n{ printf \'%s\\0\' build.sh "$@"; printf \'\\036\'; } '
+                                  '>>"$FAKE_LOG"\n')
     (src / "build.sh").chmod(0o755)
     keys = work / "keys"
     keys.mkdir(exist_ok=True)
@@ -166,7 +165,8 @@ def _check_files(bundle_dir: Path) -> None:
             for line in text.splitlines():
                 assert line.startswith(("#", "options ")), line
             if shutil.which("modprobe"):
-                out = subprocess.run(["modprobe", "-c", "-C", str(path.parent)], check=False, capture_output=True, text=True,
+                out = subprocess.run(["modprobe", "-c", "-C", str(path.parent)], check=False,
+                                     capture_output=True, text=True,
                                      timeout=20)
                 assert out.returncode == 0 and "pwned" not in out.stdout
 
