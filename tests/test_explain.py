@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT
+
 from mscc import codes
+from mscc.check.rules import RULES
 from mscc.diagnostics import registry
 from mscc.explain import STAGE_EXAMPLES, Repeat, Scenario, example, render
 
@@ -26,12 +27,11 @@ def _write(root: Path, files) -> None:
             path.mkdir(parents=True, exist_ok=True)
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Repeat):
-            content = content.render()
-        if isinstance(content, bytes):
-            path.write_bytes(content)
+        text = content.render() if isinstance(content, Repeat) else content
+        if isinstance(text, bytes):
+            path.write_bytes(text)
         else:
-            path.write_text(content, encoding="utf-8")
+            path.write_text(text, encoding="utf-8")
 
 
 _AUDITS: dict[str, tuple] = {}  # scenario → result: each audit costs two olddefconfig runs
@@ -85,7 +85,6 @@ def test_every_registered_code_has_an_example():
 
 
 def test_no_code_has_two_examples():
-    from mscc.check.rules import RULES
     from mscc.lint.examples import EXAMPLES
 
     sources = [{r.code.code for r in RULES}, set(EXAMPLES), set(STAGE_EXAMPLES)]
@@ -130,3 +129,15 @@ def test_every_code_is_emitted_somewhere_in_mscc():
     unused = [code for code in CODES
               if not re.search(rf"\bcodes\.{constants[code]}\b", source) and f'"{code}"' not in data]
     assert unused == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[r.code.code for r in RULES])
+def test_a_rules_passing_example_passes(rule, tmp_path):
+    """tests/test_rules.py checks that a rule's passing example lacks the rule's code; what
+    `mscc explain` calls passing must also compile, without any other error."""
+    from mscc.compiler import compile_file
+
+    path = tmp_path / "vm.msk"
+    path.write_text(rule.passes, encoding="utf-8")
+    result = compile_file(path, [rule.example_target], emit=False)
+    assert result.ok, [f"{d.code} {d.message}" for d in result.diagnostics]

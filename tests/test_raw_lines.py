@@ -5,7 +5,6 @@ block); a raw key the target writes nowhere is an error, not a silent drop."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import codes_of, compile_text
 
 # One valid line per key each target reads (mscc/emit/*.py RAW_KEYS).

@@ -26,6 +26,8 @@ COMMANDS: dict[str, str] = {
     "hardware": "mscc.cli.info:hardware_group",
     "lint": "mscc.cli.lint:lint",
     "targets": "mscc.cli.info:list_targets",
+    "run": "mscc.run.cli:run",
+    "build-all": "mscc.run.cli:build_all",
 }
 
 

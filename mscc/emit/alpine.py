@@ -77,11 +77,12 @@ def modprobe_lines(ctx: Context) -> list[tuple[str, str, str, str]]:
     p = ctx.profile
     known = _linux_params(ctx)
     out = []
-    if p.zfs_wanted:
+    series = _series(ctx)
+    if p.zfs_wanted and series:  # the raw lines below land without ZFS set up too
         for key, name in (("zfs.arc_max", "zfs_arc_max"), ("zfs.arc_min", "zfs_arc_min")):
             if p.has(key):
                 out.append((known[name]["linux_module"], name, str(p.get(key)), f"{key} = {p.text(key)}"))
-        series_info = zfs_tunables(_series(ctx))
+        series_info = zfs_tunables(series)
         for name, located in sorted(p.tunables.items()):
             info = series_info.get(name)
             if info and info.get("linux"):

@@ -100,10 +100,12 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
     series = None
     if ctx.profile.zfs_wanted:
         series = zfsdb.series_for("freebsd", ctx.version["name"])
-        lines += _zfs_loader_lines(ctx, series)
+        if series is not None:  # a release without OpenZFS data is MS406 before emit
+            lines += _zfs_loader_lines(ctx, series)
     for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
         m = _LOADER_LINE.match(located.value)
-        lines.append((m.group(1), m.group(2), "raw freebsd loader"))
+        if m:  # check_raw reported any other line (MS603), so emit never sees one
+            lines.append((m.group(1), m.group(2), "raw freebsd loader"))
     return lines, series
 
 

@@ -32,7 +32,7 @@ class Emitter(Protocol):
         ...
 
     @property
-    def RAW_KEYS(self) -> tuple[str, ...]:  # noqa: N802  (a module-level constant in each emitter)
+    def RAW_KEYS(self) -> tuple[str, ...]:  # a module-level constant in each emitter
         """The keys of `raw <target> { ... }` this target writes somewhere; check_raw reports
         any other key (mscc.emit.raw.unread_keys) rather than drop its lines."""
         ...

@@ -1,0 +1,28 @@
+"""~/.cache/mscc: large inputs (kernel trees, guest images) shared by runs, with a file lock so
+two runs never download or assemble the same thing at once (Lima's users hit exactly that race
+with parallel starts)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "mscc"
+
+
+@contextlib.contextmanager
+def locked(directory: Path) -> Iterator[Path]:
+    """Hold DIRECTORY.lock exclusively (waiting for another holder) while the body runs."""
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    with open(directory.with_name(directory.name + ".lock"), "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield directory
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
