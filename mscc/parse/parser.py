@@ -48,11 +48,11 @@ def _cache_file(grammar: str) -> str | None:
     """Where Lark may keep the compiled grammar, or None for no cache.
 
     Lark unpickles the cache file before it checks anything, so whoever can write that file
-    runs code as the user running mscc. The cache therefore lives only in a private directory:
-    $XDG_CACHE_HOME/mscc or ~/.cache/mscc, created 0700, owned by this user and reachable
-    through a parent no other user can write to; and an existing cache file must be a regular
-    file of this user's that nobody else can write. Anything else: no cache (a few
-    milliseconds slower), never a shared temporary directory."""
+    runs code as the user running mscc. The cache therefore lives only in a private directory,
+    $XDG_CACHE_HOME/mscc/grammar or ~/.cache/mscc/grammar: created 0700, owned by this user,
+    below directories that only this user or root can change (or sticky ones); an existing
+    cache file must be a regular file of this user's that nobody else can write. Anything
+    else: no cache (a few milliseconds slower), never a shared temporary directory."""
     import stat
 
     getuid = getattr(os, "getuid", None)
@@ -62,16 +62,21 @@ def _cache_file(grammar: str) -> str | None:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     if not os.path.isabs(base):
         return None
-    directory = os.path.join(base, "mscc")
+    # Its own subdirectory: other parts of mscc keep kernel trees in ~/.cache/mscc with the
+    # usual 0755, which is fine for them and for this check of the parents.
+    directory = os.path.join(base, "mscc", "grammar")
     try:
         os.makedirs(directory, mode=0o700, exist_ok=True)
-        parent, own = os.lstat(base), os.lstat(directory)
+        own = os.lstat(directory)
+        parents = [os.stat(p) for p in _ancestors(directory)]
     except OSError:
-        return None
-    if parent.st_uid not in (uid, 0) or parent.st_mode & 0o022 and parent.st_uid != uid:
         return None
     if not stat.S_ISDIR(own.st_mode) or own.st_uid != uid or own.st_mode & 0o077:
         return None
+    for parent in parents:
+        others_can_write = parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX
+        if parent.st_uid not in (uid, 0) or others_can_write:
+            return None  # someone else could swap the directory after this check
     digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
     path = os.path.join(directory, f"grammar-{digest}.lark-cache")
     try:
@@ -83,6 +88,15 @@ def _cache_file(grammar: str) -> str | None:
     if not stat.S_ISREG(existing.st_mode) or existing.st_uid != uid or existing.st_mode & 0o022:
         return None
     return path
+
+
+def _ancestors(path: str) -> list[str]:
+    out = []
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        out.append(parent)
+        path, parent = parent, os.path.dirname(parent)
+    return out
 
 
 @cache

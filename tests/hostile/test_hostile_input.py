@@ -83,7 +83,7 @@ def test_grammar_cache_is_private(tmp_path, monkeypatch):
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = _cache_file("grammar")
-    assert path and Path(path).parent == tmp_path / "cache" / "mscc"
+    assert path and Path(path).parent == tmp_path / "cache" / "mscc" / "grammar"
     assert stat.S_IMODE(os.stat(Path(path).parent).st_mode) == 0o700
     os.chmod(Path(path).parent, 0o777)   # someone else could plant a pickle: no cache
     assert _cache_file("grammar") is None
@@ -91,6 +91,11 @@ def test_grammar_cache_is_private(tmp_path, monkeypatch):
     Path(path).write_bytes(b"planted")
     os.chmod(path, 0o666)
     assert _cache_file("grammar") is None
+    os.chmod(path, 0o644)
+    assert _cache_file("grammar") == path
+    os.chmod(tmp_path / "cache", 0o777)  # a parent others can write to: they could swap the directory
+    assert _cache_file("grammar") is None
+    os.chmod(tmp_path / "cache", 0o755)
     monkeypatch.setenv("XDG_CACHE_HOME", "relative/dir")
     assert _cache_file("grammar") is None
 
