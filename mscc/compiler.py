@@ -14,7 +14,7 @@ from mscc.emit.registry import emitter
 from mscc.model import Profile
 from mscc.resolve.loader import load
 from mscc.resolve.resolver import resolve
-from mscc.source import SourceCache
+from mscc.source import SourceCache, visible
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) 
             result.failed.append((profile.name, name))
             return
         meta = {"generator": f"mscc {__version__}", "profile": profile.name, "target": name,
-                "version": ctx.version["name"], "source": Path(profile.span.file).as_posix()}
+                "version": ctx.version["name"], "source": visible(Path(profile.span.file).as_posix())}
         result.bundles.append(Bundle(f"{profile.name}/{name}", tuple(artifacts), manifest(artifacts, meta)))
     result.written.append((profile.name, name))
 

@@ -37,7 +37,11 @@ def report(ctx: Context, decisions: list[str], diagnostics: list) -> Artifact:
 
 
 def source_of(ctx: Context) -> str:
-    return ctx.profile.span.file
+    """The source path as the generated files name it: a file name's undecodable bytes and
+    control characters written as escapes (mscc.source.visible), never copied."""
+    from mscc.source import visible
+
+    return visible(ctx.profile.span.file)
 
 
 def device_notes(ctx: Context) -> list[str]:

@@ -47,6 +47,8 @@ def _text(language: str, value: object) -> str:
     found = CONTROL.search(value)
     if found:
         raise EncodeError(language, value, f"control character U+{ord(found.group(0)):04X}")
+    if any("\ud800" <= ch <= "\udfff" for ch in value):
+        raise EncodeError(language, value, "not UTF-8 (undecodable bytes of a file name)")
     return value
 
 

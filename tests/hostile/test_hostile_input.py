@@ -500,3 +500,14 @@ def test_raw_lines_are_read_by_the_linters_reader_before_they_are_written(tmp_pa
     literal = '"' + line.replace("\\", "\\\\").replace('"', '\\"') + '"'
     r = compile_text(tmp_path, profile(f"raw freebsd {{ {kind} = [{literal}] }}"))
     assert "MS603" in codes_of(r) and not r.bundles
+
+
+def test_a_non_utf8_source_name_is_written_as_escapes(tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    name = os.fsdecode(b"a\xff.msk")
+    Path(name).write_text(profile("vm { memory = 8GiB  os = freebsd }"))
+    assert run_cli("compile", name, "-o", "out").exit_code == 0
+    assert run_cli("compile", name, "-o", "out", "--check").exit_code == 0
+    loader = (tmp_path / "out" / "p" / "freebsd" / "boot" / "loader.conf").read_bytes()
+    manifest = json.loads((tmp_path / "out" / "p" / "freebsd" / "manifest.json").read_bytes())
+    assert manifest["source"] == "a\\xff.msk" and b"\xff" not in loader
