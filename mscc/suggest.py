@@ -7,7 +7,7 @@ from __future__ import annotations
 # run makes at most MAX_SUGGESTIONS suggestions, compares words of at most MAX_WORD characters,
 # and looks at the first MAX_CHOICES choices of a list. The count restarts for every input
 # file (reset_budget), so the work is linear in the number of files.
-MAX_SUGGESTIONS = 200
+MAX_SUGGESTIONS = 50
 MAX_WORD = 64
 MAX_CHOICES = 20_000
 _made = [0]  # suggestions made for the current file (a list: mutable without `global`)
