@@ -127,7 +127,9 @@ def _write_locked(out_dir: Path, bundles: list[Bundle]) -> None:
             for directory in reversed(created):
                 _rmdir_quietly(directory)
             raise
-    shutil.rmtree(staging, ignore_errors=True)
+        # Still with the signals held: a Ctrl-C pressed during the swap is delivered after
+        # this, and must not leave the old bundles behind in a staging directory.
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def recover(out_dir: Path) -> None:

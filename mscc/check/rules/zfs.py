@@ -302,11 +302,11 @@ def zfs_names(ctx: ProfileContext):
     if not p.zfs_wanted:
         return
     pool = p.get("zfs.pool")
-    if not _POOL.match(pool) or pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS:
+    if not _POOL.fullmatch(pool) or pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS:
         yield diag(codes.BAD_ZFS_NAME, p.where("zfs.pool"), f"{pool!r} is not a valid pool name",
                    "a pool name starts with a letter and holds letters, digits, _ . : -")
     for ds in p.datasets:
-        if not _DATASET.match(ds.name):
+        if not _DATASET.fullmatch(ds.name):
             yield diag(codes.BAD_ZFS_NAME, ds.span, f"{ds.name!r} is not a valid dataset name",
                        "write POOL/NAME with letters, digits, _ . : -")
         elif ds.name.split("/")[0] != pool:
@@ -314,7 +314,7 @@ def zfs_names(ctx: ProfileContext):
                        f"write {pool}/{ds.name.split('/', 1)[1]}, or set zfs.pool")
     for key in ("zfs.slog", "zfs.l2arc"):
         value = p.get(key)
-        if value not in ("none", "ram") and not _DEVICE.match(value):
+        if value not in ("none", "ram") and not _DEVICE.fullmatch(value):
             yield diag(codes.BAD_ZFS_NAME, p.where(key), f"{value!r} is not a device path",
                        "write an absolute path such as /dev/vtbd1")
     recordsizes = [("zfs.recordsize", p.settings.get("zfs.recordsize"))] + [
