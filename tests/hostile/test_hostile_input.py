@@ -266,6 +266,15 @@ def test_fmt_keeps_a_symlink_and_reports_a_read_only_directory(tmp_path, run_cli
     link.symlink_to(real)
     assert run_cli("fmt", link).exit_code == 0
     assert link.is_symlink() and real.read_text() == "profile p {}\n"
+    import tempfile
+
+    def read_only(*args, **kw):
+        raise PermissionError(13, "Permission denied")
+    with pytest.MonkeyPatch.context() as patch:  # what a read-only directory does, even to root
+        patch.setattr(tempfile, "mkstemp", read_only)
+        (tmp_path / "b.msk").write_text("profile p {   }\n")
+        r = run_cli("fmt", tmp_path / "b.msk")
+    assert r.exit_code == 1 and "cannot write" in r.output
     if os.geteuid() != 0:
         ro = tmp_path / "ro"
         ro.mkdir()
@@ -383,6 +392,11 @@ def test_fifos_are_refused_not_read(tmp_path, run_cli, monkeypatch):
     os.mkfifo(tmp_path / "sysctl.conf")
     r = _with_deadline(lambda: run_cli("lint", tmp_path))
     assert r.exit_code in (0, 1)
+    manifest = tmp_path / "out" / "p" / "freebsd" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(json.dumps({"generator": "mscc", "source": "in.msk", "profile": "p", "target": "freebsd"}))
+    r = _with_deadline(lambda: run_cli("lint", manifest))  # its source is the FIFO
+    assert r.exit_code == 1
     os.mkfifo(tmp_path / ".mscc.toml")
     r = _with_deadline(lambda: run_cli("lint", "--config", tmp_path / ".mscc.toml", "main.msk"))
     assert r.exit_code in (1, 2)
@@ -457,7 +471,9 @@ def test_a_killed_run_is_rolled_back_by_the_next_one(tmp_path):
     assert _state(out) == old and not staging.exists()
 
 
-def test_sigterm_during_a_write_leaves_no_mixture(tmp_path):
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_signal_during_a_write_leaves_no_mixture(tmp_path, signal_name):
+    import signal
     import subprocess
 
     src = tmp_path / "p.msk"
@@ -472,7 +488,7 @@ def test_sigterm_during_a_write_leaves_no_mixture(tmp_path):
         proc = subprocess.Popen([sys.executable, "-m", "mscc", "compile", str(src), "-o", str(out)], env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
-        proc.terminate()
+        proc.send_signal(getattr(signal, signal_name))
         proc.wait(30)
         state = _state(out)
         assert _memories(state) in ({"8GiB"}, {"6GiB"}) and len(state) == len(old)  # all old or all new
