@@ -1,9 +1,10 @@
 """Raw lines read by the reader `mscc lint` uses for the file they end up in.
 
-A `raw TARGET { sysctl = [...] loader = [...] modprobe = [...] }` line is copied into
-sysctl.conf, loader.conf or modprobe.d. Each target's check_raw checks names; this module
+A `raw TARGET { kernel = [...] sysctl = [...] loader = [...] modprobe = [...] }` line is copied
+into a kernel config, sysctl.conf, loader.conf or modprobe.d. Each target's check_raw checks names; this module
 runs the line, as a one-line file of that kind, through the lint checker of that kind, so a
 line that checker would call unreadable (MS712) is refused before it is written (MS603).
+Raw kernel lines go through the kernel-config reader of their target the same way.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from mscc import codes
 
 # raw key → the lint file kind (mscc.lint.kinds.KINDS) of the file the line is written to
 _LINT_KINDS = {"sysctl": "sysctl-conf", "loader": "loader-conf", "modprobe": "modprobe-conf"}
-_FILE_NAMES = {"sysctl-conf": "sysctl.conf", "loader-conf": "loader.conf", "modprobe-conf": "zfs.conf"}
+_KERNEL_KINDS = {"alpine": "linux-config", "freebsd": "freebsd-kernel", "netbsd": "netbsd-kernel",
+                 "openbsd": "openbsd-kernel"}
+_FILE_NAMES = {"sysctl-conf": "sysctl.conf", "loader-conf": "loader.conf", "modprobe-conf": "zfs.conf",
+               "linux-config": "raw.config", "freebsd-kernel": "RAW", "netbsd-kernel": "RAW",
+               "openbsd-kernel": "RAW"}
 
 
 def reader_problems(target: str, kind: str, text: str) -> list[str]:
@@ -23,7 +28,7 @@ def reader_problems(target: str, kind: str, text: str) -> list[str]:
     from mscc.lint.kinds import KINDS
     from mscc.source import SourceCache
 
-    lint_kind = _LINT_KINDS.get(kind)
+    lint_kind = _KERNEL_KINDS.get(target) if kind == "kernel" else _LINT_KINDS.get(kind)
     if lint_kind is None:
         return []
     line = text.strip()
