@@ -151,7 +151,8 @@ FOREIGN_DEVICE_PATH = register("MS623", "foreign-device-path", W,
 
 # NetBSD and OpenBSD kernel configs (mscc.emit.netbsd, mscc.emit.openbsd)
 NO_UNSELECTED = register("MS631", "no-unselected", E,
-                         "`no options X` or `no dev* at parent?` for what GENERIC64 does not select: config(1) stops")
+                         "`no dev* at parent?` (an error) or `no options X` (a warning) for what GENERIC64 does not "
+                         "select")
 NAME_UNCONFIRMED = register("MS632", "name-unconfirmed", W,
                             "mscc's NetBSD data cannot confirm the name or whether GENERIC64 selects it")
 ZFS_TUNABLES_UNSUPPORTED = register("MS633", "zfs-tunables-unsupported", W,

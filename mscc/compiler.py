@@ -12,7 +12,7 @@ from mscc.check.context import TargetContext
 from mscc.diagnostics import Diagnostic, diag, has_errors
 from mscc.emit.registry import emitter
 from mscc.model import Profile
-from mscc.resolve.loader import load
+from mscc.resolve.loader import Program, load
 from mscc.resolve.resolver import resolve
 from mscc.source import SourceCache, visible
 
@@ -30,7 +30,7 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def analyse(path: str | Path, text: str | None = None):
+def analyse(path: str | Path, text: str | None = None) -> tuple[Program, list[Profile], list[Diagnostic]]:
     """Parse, resolve and run the target-independent checks."""
     from mscc.suggest import reset_budget
 
@@ -64,7 +64,7 @@ def compile_file(path: str | Path, targets: list[str] | None, text: str | None =
     return result
 
 
-def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) -> None:
+def _compile_one(result: Result, profile: Profile, name: str, blocked: bool, emit: bool) -> None:
     info = target_data.target(name)
     ctx = TargetContext(profile, info).at_release()
     problems = engine.check_target(profile, info)

@@ -351,15 +351,16 @@ STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
         _compile({"vm.msk": _on("alpine", '  zfs { slog = "/dev/vtbd1" }\n')}),
         _compile({"vm.msk": _on("alpine", '  zfs { slog = "/dev/vdb" }\n')})),
     _stage(codes.NO_UNSELECTED, """
-        NetBSD's config(1) stops at `no options X` or `no dev* at parent?` when the included
-        GENERIC64 does not select X: there is nothing to remove.""",
+        NetBSD's config(1) stops at `no dev* at parent?` when the included GENERIC64 does not
+        select it, and warns at `no options X` for an X nothing selected: there is nothing to
+        remove.""",
         _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options LOCKDEBUG"] }\n')}),
         _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["options LOCKDEBUG"] }\n')})),
     _stage(codes.NAME_UNCONFIRMED, """
         mscc's NetBSD name data comes from the sources of one release; where it cannot confirm a
         name or whether GENERIC64 selects it, mscc warns instead of guessing, and leaves the line
         out of what it emits by itself.""",
-        _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options KUBSAN"] }\n')}),
+        _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options UFS_DIRHASH"] }\n')}),
         _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options DDB"] }\n')})),
     _stage(codes.ZFS_TUNABLES_UNSUPPORTED, """
         NetBSD's ZFS port is old and takes no ARC limits or module tunables through a file mscc

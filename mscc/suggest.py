@@ -26,17 +26,17 @@ def budget_left(word: object) -> bool:
     return True
 
 
-def did_you_mean(word: str, choices, n: int = 3) -> str | None:
+def did_you_mean(word: str, choices, n: int = 3, cutoff: float = 0.6) -> str | None:
     import difflib  # only needed when something is misspelt
     from itertools import islice
 
     if not budget_left(word):
         return None
     candidates = [c for c in islice(choices, MAX_CHOICES) if isinstance(c, str) and len(c) <= 2 * MAX_WORD]
-    matches = difflib.get_close_matches(word, candidates, n=n, cutoff=0.6)
+    matches = difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)
     if not matches:
         lowered = {c.lower(): c for c in candidates}
-        matches = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=0.6)]
+        matches = [lowered[m] for m in difflib.get_close_matches(word.lower(), list(lowered), n=n, cutoff=cutoff)]
     if not matches:
         return None
     return "did you mean " + " or ".join(f"'{m}'" for m in matches) + "?"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mscc import codes, zfsdb
+from mscc import codes, loader_line, zfsdb
 from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit.raw import unread_keys
@@ -19,16 +19,14 @@ from mscc.targets import load_json
 ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition")
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
-_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
-_LOADER_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"?([^"]*)"?\s*$')
+# config(8) names may hold '-' and '.' (firmware devices such as rtwn-rtl8192cfwE, iwlwifi-9000)
+_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)(=(\S+))?$")
 
 
 @dataclass
 class KernelPlan:
     groups: list = field(default_factory=list)  # [{"title", "lines"}]
     decisions: list = field(default_factory=list)
-    emitted_options: set = field(default_factory=set)
-    emitted_devices: set = field(default_factory=set)
 
     def add(self, title: str, lines: list[str]) -> None:
         if lines:
@@ -43,7 +41,7 @@ def _base_sets(ctx: Context):
 
 def kernel_plan(ctx: Context) -> KernelPlan:
     data = ctx.target.data
-    names, base_options, base_devices = _base_sets(ctx)
+    _names, base_options, base_devices = _base_sets(ctx)
     plan = KernelPlan()
     kept = set(ctx.devices)
     add_dev, remove_dev, add_opt = set(), set(), set()
@@ -81,10 +79,9 @@ def kernel_plan(ctx: Context) -> KernelPlan:
     raw = [line.value.strip() for line in ctx.profile.raw.get("freebsd", {}).get("kernel", ())]
     plan.add("raw lines from the profile", raw)
 
-    plan.emitted_options = set(nooptions) | set(debug_options) | (add_opt - set(base_options))
-    plan.emitted_devices = (remove_dev & base_devices) | (add_dev - base_devices)
     plan.decisions += [
-        f"kernel base: {'include GENERIC' if ctx.profile.get('kernel.base') == 'generic' else 'VM-only (std.arm64 + std.dev + std.virt)'}",
+        "kernel base: " + ("include GENERIC" if ctx.profile.get("kernel.base") == "generic"
+                           else "VM-only (std.arm64 + std.dev + std.virt)"),
         f"page size: {ctx.page_size_kib}K (FreeBSD arm64 has no other kernel option)",
         f"device classes kept: {', '.join(sorted(kept)) or 'none'}",
         f"debug: {ctx.profile.get('kernel.debug')}",
@@ -103,9 +100,9 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
         if series is not None:  # a release without OpenZFS data is MS406 before emit
             lines += _zfs_loader_lines(ctx, series)
     for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        if m:  # check_raw reported any other line (MS603), so emit never sees one
-            lines.append((m.group(1), m.group(2), "raw freebsd loader"))
+        parsed = loader_line.parse(located.value)
+        if parsed:  # check_raw reported any other line (MS603), so emit never sees one
+            lines.append((parsed[0], parsed[1], "raw freebsd loader"))
     return lines, series
 
 
@@ -142,7 +139,8 @@ def check_raw(ctx: Context) -> list:
     for located in raw.get("kernel", ()):
         m = _DIRECTIVE.match(located.value)
         if not m:
-            out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a FreeBSD kernel config directive: {located.value!r}",
+            out.append(diag(codes.BAD_RAW_LINE, located.span,
+                            f"not a FreeBSD kernel config directive: {located.value!r}",
                             "write `options NAME[=VALUE]`, `nooptions NAME`, `device NAME` or `nodevice NAME`"))
             continue
         directive, rest = m.groups()
@@ -165,14 +163,14 @@ def check_raw(ctx: Context) -> list:
     series = zfsdb.series_for("freebsd", ctx.version["name"])
     known = zfsdb.by_freebsd_name(series) if series else {}
     for located in raw.get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        if not m:
+        parsed = loader_line.parse(located.value)
+        if not parsed:
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a loader.conf line: {located.value!r}",
                             'write NAME="value"'))
-        elif m.group(1).startswith("vfs.zfs.") and m.group(1) not in known:
+        elif parsed[0].startswith("vfs.zfs.") and parsed[0] not in known:
             out.append(diag(codes.UNKNOWN_TUNABLE, located.span,
-                            f"OpenZFS {series} has no tunable {m.group(1)}",
-                            did_you_mean(m.group(1), known) or "see zfs(4)"))
+                            f"OpenZFS {series} has no tunable {parsed[0]}",
+                            did_you_mean(parsed[0], known) or "see zfs(4)"))
     for located in raw.get("sysctl", ()):
         if not re.match(r"^\s*[a-z][a-z0-9_.]*\s*=\s*\S", located.value):
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a sysctl.conf line: {located.value!r}",
@@ -183,7 +181,8 @@ def check_raw(ctx: Context) -> list:
 def _lima(ctx: Context) -> dict:
     facts = load_json("lima/templates.json")["freebsd"]
     images_tpl = facts["images_template"]
-    found = re.search(r"FreeBSD-(\d+\.\d+)-RELEASE", images_tpl["images"][0]["location"]) if images_tpl["images"] else None
+    images = images_tpl["images"]
+    found = re.search(r"FreeBSD-(\d+\.\d+)-RELEASE", images[0]["location"]) if images else None
     release = found.group(1) if found else "?"
     same_major = release.split(".")[0] == ctx.version["name"].split(".")[0]
     images = [i for i in images_tpl["images"] if i["arch"] == "aarch64"] if same_major else []

@@ -53,8 +53,8 @@ def parse(line: str) -> Statement | None:
         words = re.split(r"\s*,\s*", m.group(3))
         if m.group(2) != "options":
             return Statement(m.group(2), tuple(w.split("=", 1)[0] for w in words), bool(m.group(1)))
-        found = [_NAME_VALUE.match(w) for w in words]
-        if not all(found) or (m.group(1) and any(f.group(2) for f in found)):
+        found = [f for f in (_NAME_VALUE.match(w) for w in words) if f]
+        if len(found) != len(words) or (m.group(1) and any(f.group(2) for f in found)):
             return None
         return Statement("options", tuple(f.group(1) for f in found), bool(m.group(1)))
     m = _PSEUDO.match(line)
@@ -89,8 +89,9 @@ def _unconfirmed(ctx: Context, names: NetBSDNames, key: str, subject: str, line:
     return diag(codes.NAME_UNCONFIRMED, ctx.profile.where(key),
                 f"cannot confirm whether NetBSD {ctx.version['name']}'s GENERIC64 selects {subject}; "
                 "mscc emits nothing for it",
-                f"if your GENERIC64 {when} it, add `{line}` with raw netbsd ({names.file} has no netbsd-10 source "
-                "for it)")
+                f"if your GENERIC64 {when} it, add `{line}` with raw netbsd ("
+                + ("the extracted commits around netbsd-10 disagree about it)" if not names.curated else
+                   f"{names.file} has no netbsd-10 source for it)"))
 
 
 def kernel_plan(ctx: Context) -> KernelPlan:
@@ -225,8 +226,15 @@ def _removal(span, what: str, status: str, names: NetBSDNames) -> list:
     if status == SELECTED:
         return []
     if status == UNCONFIRMED:
+        why = (f"{names.file} has no netbsd-10 source for it" if names.curated
+               else "the extracted commits around netbsd-10 disagree about it")
         return [diag(codes.NAME_UNCONFIRMED, span, f"cannot confirm whether GENERIC64 selects {what}",
-                     f"config(1) stops on `no {what}` if it does not ({names.file} has no netbsd-10 source for it)")]
+                     f"config(1) {'warns at' if what.startswith('options ') else 'stops on'} `no {what}` "
+                     f"if it does not ({why})")]
+    if what.startswith("options "):
+        # NetBSD's config(1) only warns about `no options X` for an X nothing selected, and goes on.
+        return [diag(codes.NO_UNSELECTED, span, f"GENERIC64 does not select {what}: config(1) warns and ignores "
+                     f"`no {what}`", "drop the line; `no` removes only what GENERIC64 selects", Severity.WARNING)]
     return [diag(codes.NO_UNSELECTED, span, f"GENERIC64 does not select {what}: config(1) stops on `no {what}`",
                  "drop the line; `no` removes only what GENERIC64 selects")]
 
@@ -234,7 +242,7 @@ def _removal(span, what: str, status: str, names: NetBSDNames) -> list:
 def _zfs_settings(ctx: Context) -> list:
     zfs = ctx.target.zfs
     p = ctx.profile
-    if not p.zfs_wanted or zfs.get("tunables", True):
+    if not p.zfs_wanted or zfs is None or zfs.get("tunables", True):
         return []
     out = []
     for key in ("zfs.arc_max", "zfs.arc_min"):

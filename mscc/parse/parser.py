@@ -361,7 +361,7 @@ def control_characters(text: str, path: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for match in CONTROL.finditer(text):
         ch, offset = match.group(0), match.start()
-        if ch in "\n\t" or ch == "\r" and text.startswith("\n", offset + 1):
+        if ch in "\n\t" or (ch == "\r" and text.startswith("\n", offset + 1)):
             continue
         line = text.count("\n", 0, offset) + 1
         column = offset - (text.rfind("\n", 0, offset) + 1) + 1

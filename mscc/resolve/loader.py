@@ -79,7 +79,8 @@ def _load(program: Program, real: Path, display: str, text: str | None, stack: l
 def _include(program, real: Path, display: str, inc: ast.Include, stack, seen) -> None:
     base = real.parent
     if len(stack) >= MAX_INCLUDE_DEPTH:
-        program.diagnostics.append(diag(codes.TOO_DEEP, inc.span, f"includes nest deeper than {MAX_INCLUDE_DEPTH} files",
+        program.diagnostics.append(diag(codes.TOO_DEEP, inc.span,
+                                        f"includes nest deeper than {MAX_INCLUDE_DEPTH} files",
                                         "include the shared files from one top-level file"))
         return
     try:

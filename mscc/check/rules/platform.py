@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from mscc import codes
 from mscc.check.context import ProfileContext, TargetContext
 from mscc.check.rule import rule
-from mscc.diagnostics import diag, registry
+from mscc.diagnostics import Diagnostic, diag, registry
 
 
 @rule(codes.VZ_FREEBSD, rationale="""
@@ -25,7 +26,7 @@ profile vm {
   vm { hypervisor = qemu  memory = 8GiB }
 }
 """)
-def hypervisor_boots(ctx: TargetContext):
+def hypervisor_boots(ctx: TargetContext) -> Iterator[Diagnostic]:
     hv = ctx.target.hypervisor(ctx.hypervisor)
     if hv.get("boots", True):
         since, version = hv.get("since"), ctx.version
@@ -54,7 +55,7 @@ profile vm {
   vm { memory = 8GiB  os = freebsd  version = "14.3" }
 }
 """)
-def version_supported(ctx: TargetContext):
+def version_supported(ctx: TargetContext) -> Iterator[Diagnostic]:
     if ctx.version is None:
         known = ", ".join(sorted(ctx.target.data["versions"]))
         yield diag(codes.UNSUPPORTED_VERSION, ctx.profile.where("vm.version"),
@@ -84,7 +85,7 @@ profile vm {
   image { minimal = yes  packages = ["htop", "py3-pip"] }
 }
 """, example_target="alpine")
-def package_names(ctx: Context):
+def package_names(ctx: ProfileContext) -> Iterator[Diagnostic]:
     for name in ctx.profile.get("image.packages") or ():
         if not _PACKAGE.fullmatch(str(name)):
             yield diag(codes.BAD_PACKAGE_NAME, ctx.profile.where("image.packages"),
