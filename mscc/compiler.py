@@ -99,7 +99,7 @@ def _compile_one(result: Result, profile: Profile, name: str, blocked: bool, emi
     result.written.append((profile.name, name))
 
 
-def _unwritable_raw_lines(profile, target: str) -> list[Diagnostic]:
+def _unwritable_raw_lines(profile: Profile, target: str) -> list[Diagnostic]:
     """Raw lines that the target's encoders would refuse (a `#`, a quote or a backslash where
     the file's reader would end the value or join lines), or that the lint reader of the file
     they go to cannot read, located at the line."""
