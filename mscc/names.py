@@ -167,8 +167,8 @@ def _netbsd_from_extraction(data: dict, file: str) -> NetBSDNames:
     instances = {f"{i['device']}{i['unit']} at {i['at']}{i['parent_unit']}": SELECTED for i in g["instances"]}
     return NetBSDNames(
         file=file, curated=False, authoritative=complete,
-        options=_unless_moot({n: (SELECTED if n in g["options"] else other) for n in data["options"]} | {
-            n: SELECTED for n in g["options"]}, moot["options"]),
+        options=_unless_moot({n: (SELECTED if n in g["options"] else other) for n in data["options"]}
+                             | dict.fromkeys(g["options"], SELECTED), moot["options"]),
         devices=frozenset(devices),
         pseudo_devices=_unless_moot({n: (SELECTED if n in g["pseudo_devices"] else other)
                                      for n in data["pseudo_devices"]}, moot["pseudo_devices"]),

@@ -60,7 +60,7 @@ def check(ctx: FileContext) -> None:
                 name, _ = split_value(item)
                 span = ctx.span(line.number, col, col + len(name))
                 _add_option(ctx, dialect, names, debug, selected, name, span, line.number)
-        elif keyword in dialect.remove_options or keyword in ("no", "-no") and dialect is NETBSD:
+        elif keyword in dialect.remove_options or (keyword in ("no", "-no") and dialect is NETBSD):
             _remove(ctx, dialect, names, selected, tokens, line.number)
         elif keyword == "pseudo-device" and len(tokens) > 1:
             name, col = tokens[1]

@@ -165,7 +165,7 @@ def _own_files(ctx: FileContext) -> str | None:
     """The first `files "..."` directive, or an include of a subdirectory's config (dpaa/config.dpaa)."""
     for line in ctx.code_lines():
         words = line.code.split()
-        if len(words) > 1 and (words[0] == "files" or words[0] == "include" and "/config." in words[1]):
+        if len(words) > 1 and (words[0] == "files" or (words[0] == "include" and "/config." in words[1])):
             return words[1]
     return None
 

@@ -54,7 +54,8 @@ _BY_PREFIX = {"loader.conf.": "loader-conf", "sysctl.conf.": "sysctl-conf"}
 # says so in its summary). Everything else is read and recognised by its content.
 _NOT_CONFIG = re.compile(
     r"\.(md|rst|txt|adoc|html?|css|js|ts|py|pyc|c|h|cc|cpp|go|rs|java|rb|pl|lua|json|ya?ml|toml|lock|xml|csv|tsv|"
-    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$", re.IGNORECASE)
+    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$",
+    re.IGNORECASE)
 _NOT_CONFIG_NAMES = {"LICENSE", "LICENCE", "COPYING", "Makefile", "README", "NOTICE", "AUTHORS", "CHANGES",
                      "Dockerfile", "Vagrantfile", "MANIFEST.tsv", ".gitignore", ".gitattributes"}
 
@@ -125,11 +126,12 @@ def sniff(text: str) -> str | None:
     firsts = [line.split()[0] for line in lines]
     words = set(firsts)
     # An RCS id says which BSD, when the lines are config lines at all (not a README.evbarm).
-    configish = sum(1 for line, first in zip(lines, firsts) if first in _BSD_CONFIG_WORDS or _ATTACH.match(line))
-    if words & {"rmoption", "rmoptions", "option", "makeoption"} or "$OpenBSD:" in text[:4000] and configish:
+    configish = sum(1 for line, first in zip(lines, firsts, strict=False)
+                    if first in _BSD_CONFIG_WORDS or _ATTACH.match(line))
+    if words & {"rmoption", "rmoptions", "option", "makeoption"} or ("$OpenBSD:" in text[:4000] and configish):
         return "openbsd-kernel"
     # `include "arch/evbarm/conf/GENERIC64"`: only NetBSD (and OpenBSD, above) include by arch/ path.
-    if "$NetBSD:" in text[:4000] and configish * 2 >= len(lines) or \
+    if ("$NetBSD:" in text[:4000] and configish * 2 >= len(lines)) or \
             any(re.match(r'^include\s+"?arch/[a-z0-9]+/conf/', line) for line in lines):
         return "netbsd-kernel"
     # Lines only one dialect writes, counted: a FreeBSD config with one NetBSD-ism in it is

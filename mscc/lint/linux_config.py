@@ -55,7 +55,7 @@ def check(ctx: FileContext) -> None:
             ctx.report(registry()[forbid["code"]], name_span, f"CONFIG_{a.symbol}={a.value}: {forbid['why']}")
             continue
         on = a.value in ("y", "m")
-        if on and a.symbol in lock and (ctx.intent.zfs or ctx.intent.zfs is None and not ctx.debug_file):
+        if on and a.symbol in lock and (ctx.intent.zfs or (ctx.intent.zfs is None and not ctx.debug_file)):
             # An error for a VM that uses ZFS; without a profile only a warning (the file may be
             # for a kernel that never loads ZFS), and none in a fragment named for debugging.
             ctx.report(codes.CONFIG_LOCKDEP_ZFS, name_span,

@@ -5,7 +5,6 @@ have no database, so they are checked for syntax and repetition only."""
 
 from __future__ import annotations
 
-import re
 
 from mscc import codes, loader_line
 from mscc.lint.context import FileContext

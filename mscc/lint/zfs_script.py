@@ -35,7 +35,7 @@ def check(ctx: FileContext) -> None:
             args = shlex.split(_expand(match.group(2), variables), comments=True)
         except ValueError:
             continue
-        if args and (tool == "zfs" and args[0] in ("set", "create") or tool == "zpool" and args[0] == "create"):
+        if args and ((tool == "zfs" and args[0] in ("set", "create")) or (tool == "zpool" and args[0] == "create")):
             for arg in args[1:]:
                 if arg.replace(" ", "") == "sync=disabled":
                     number, col, length = _where(segments, "sync=", arg)
