@@ -140,12 +140,12 @@ def kconfig_line(value: object) -> Encoded:
 
 # --- /boot/loader.conf (FreeBSD) -----------------------------------------------------------------
 
-_LOADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
+_LOADER_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 _LOADER_VALUE = re.compile(r'[^"\\]*')
 
 
 def loader_name(value: object) -> Encoded:
-    return _checked("a loader.conf name", value, _LOADER_NAME, "letters, digits, _ and . only")
+    return _checked("a loader.conf name", value, _LOADER_NAME, "letters, digits, _ . - only")
 
 
 def loader_value(value: object) -> Encoded:
@@ -225,9 +225,13 @@ def raw_line_problem(target: str, kind: str, text: str) -> str | None:
             sysctl_name(name.strip().lstrip("-"))
             sysctl_value(value.strip())
         elif kind == "loader":
-            name, _, value = line.partition("=")
-            loader_name(name.strip())
-            loader_value(value.strip().removeprefix('"').removesuffix('"'))
+            from mscc import loader_line
+
+            parsed = loader_line.parse(line)  # the one reading compile and lint share
+            if parsed is None:
+                return "loader(8) cannot read this line"
+            loader_name(parsed[0])
+            loader_value(parsed[1])
         elif kind == "modprobe":
             for word in line.split()[2 if line.startswith("options ") else 0:]:
                 name, _, value = word.partition("=")
