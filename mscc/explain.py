@@ -135,6 +135,13 @@ def _vm(body: str = "", os: str = "freebsd", head: str = "") -> str:
             f"  vm {{ os = {os}  memory = 8GiB }}\n{body}}}\n")
 
 
+def _image(version: str, setting: str = "", raw: str = "") -> str:
+    """A FreeBSD `version` profile with a minimal image, plus an image setting or raw line."""
+    body = "  image {\n    minimal = yes\n" + (f"    {setting}\n" if setting else "") + "  }\n"
+    body += f"  raw freebsd {{ {raw} }}\n" if raw else ""
+    return _vm(body).replace("os = freebsd", f'os = freebsd  version = "{version}"')
+
+
 _M3 = "  hardware { chip = m3-pro  memory = 36GiB }\n"
 
 
@@ -379,6 +386,25 @@ STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
         _compile({"vm.msk": _on("openbsd",
                                 "  kernel { devices = [virtio-blk, virtio-net, virtio-gpu, usb-input] }\n",
                                 vm='  version = "7.9"').replace("qemu", "vz")})),
+    # --- minimal images (mscc.emit.freebsd_image) -------------------------------------------
+    _stage(codes.BAD_IMAGE_PACKAGE, """
+        A FreeBSD 15 image installs base-system packages by name, and pkg(8) stops at a name
+        the release does not define. mscc checks `FreeBSD-` names against the package
+        definitions of FreeBSD 15.0 (release/packages) before the image is built.""",
+        _compile({"vm.msk": _image("15.0", 'packages = ["FreeBSD-zfs-tools"]')}),
+        _compile({"vm.msk": _image("15.0", 'packages = ["FreeBSD-zfs-dev"]')})),
+    _stage(codes.UNKNOWN_SRC_KNOB, """
+        make ignores a src.conf knob that the release does not define, without a word, so a
+        misspelt WITHOUT_ line silently keeps what it was meant to remove. mscc checks each
+        knob of a FreeBSD 14 image against the knobs tools/build/options documents.""",
+        _compile({"vm.msk": _image("14.3", raw='src_conf = ["WITHOUT_NTPD=yes"]')}),
+        _compile({"vm.msk": _image("14.3", raw='src_conf = ["WITHOUT_NTP=yes"]')})),
+    _stage(codes.IMAGE_PACKAGES_UNCHECKED, """
+        Packages from the ports collection are installed by name too, but mscc has no list of
+        ports to check a name against: it says which names it did not check rather than let
+        them pass as checked.""",
+        _compile({"vm.msk": _image("15.0", 'packages = ["tmux"]')}),
+        _compile({"vm.msk": _image("15.0", 'packages = ["FreeBSD-ee"]')})),
     # --- settings and lint ------------------------------------------------------------------
     _stage(codes.BAD_SETTINGS, """
         A settings file that does not mean what it says is worse than none: a misspelt key would

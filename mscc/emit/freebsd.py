@@ -16,7 +16,8 @@ from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 
 # What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
-ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition")
+ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition",
+                  "image-script")
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
 # config(8) names may hold '-' and '.' (firmware devices such as rtwn-rtl8192cfwE, iwlwifi-9000)
@@ -125,17 +126,21 @@ def _tunable_value(value) -> str:
     return str(value)
 
 
-RAW_KEYS = ("kernel", "loader", "sysctl")  # kernel config, boot/loader.conf, etc/sysctl.conf
+# kernel config, boot/loader.conf, etc/sysctl.conf, the src.conf of a 14 minimal image
+RAW_KEYS = ("kernel", "loader", "sysctl", "src_conf")
 
 
 def check_raw(ctx: Context) -> list:
     """Raw kernel and loader lines: the directive must be one config(8) knows, and every name
     one FreeBSD's sources declare (config(8) itself stops on unknown options and devices)."""
+    from mscc.emit import freebsd_image  # the image's package names and src.conf lines
+
+    image = freebsd_image.check(ctx)
     raw = ctx.profile.raw.get("freebsd", {})
     if not raw:
-        return []
+        return image
     names = freebsd_names(ctx.version["name"])
-    out = unread_keys(ctx, RAW_KEYS)
+    out = unread_keys(ctx, RAW_KEYS) + image
     for located in raw.get("kernel", ()):
         m = _DIRECTIVE.match(located.value)
         if not m:
@@ -221,6 +226,12 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         setup, zfs_notes = zfsplan.setup_script(ctx)
         artifacts.append(setup)
         decisions += [f"OpenZFS {series}: loader.conf uses dotted vfs.zfs.* names"] + zfs_notes
+    if p.get("image.minimal"):
+        from mscc.emit import freebsd_image
+
+        image, image_notes = freebsd_image.artifact(ctx, ident, zfs_setup=p.zfs_wanted)
+        artifacts.append(image)
+        decisions += image_notes
     lima = _lima(ctx)
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("freebsd/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),
