@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 
 from mscc import codes
-from mscc.check.context import ProfileContext, TargetContext
+from mscc.check.context import TargetContext
 from mscc.check.rule import rule
 from mscc.diagnostics import Diagnostic, diag, registry
 
@@ -65,15 +65,17 @@ def version_supported(ctx: TargetContext) -> Iterator[Diagnostic]:
 
 # Alpine's package names are lower-case letters, digits and `. _ + -` (aports); anything else,
 # and above all a leading `-`, is not a name: `apk add --allow-untrusted` is an option.
-_PACKAGE = re.compile(r"[a-z0-9][a-z0-9._+-]{0,127}")
+# (FreeBSD's image checks its names against the release's package list: MS641.)
+_ALPINE_PACKAGE = re.compile(r"[a-z0-9][a-z0-9._+-]{0,127}")
 
 
-@rule(codes.BAD_PACKAGE_NAME, scope="profile", rationale="""
-`image.packages` ends up on the `apk add` command line of image/mkimage.sh, which runs as root.
-A string that starts with `-` would be an option there (`--allow-untrusted`, `--repository
-URL`), and characters such as `$`, spaces or quotes are not part of any Alpine package name.
-mscc accepts lower-case letters, digits and `. _ + -`, starting with a letter or a digit (and
-mkimage.sh also ends apk's options with `--`).
+@rule(codes.BAD_PACKAGE_NAME, rationale="""
+`image.packages` ends up on the `apk add` command line of Alpine's image/mkimage.sh, which
+runs as root. A string that starts with `-` would be an option there (`--allow-untrusted`,
+`--repository URL`), and characters such as `$`, spaces or quotes are not part of any Alpine
+package name. mscc accepts lower-case letters, digits and `. _ + -`, starting with a letter or
+a digit (and mkimage.sh also ends apk's options with `--`). FreeBSD's image checks its package
+names against the release's own list instead (MS641).
 """, fail="""
 profile vm {
   hardware { chip = m3-pro  memory = 36GiB }
@@ -85,9 +87,11 @@ profile vm {
   image { minimal = yes  packages = ["htop", "py3-pip"] }
 }
 """, example_target="alpine")
-def package_names(ctx: ProfileContext) -> Iterator[Diagnostic]:
+def package_names(ctx: TargetContext) -> Iterator[Diagnostic]:
+    if ctx.target.name != "alpine":
+        return
     for name in ctx.profile.get("image.packages") or ():
-        if not _PACKAGE.fullmatch(str(name)):
+        if not _ALPINE_PACKAGE.fullmatch(str(name)):
             yield diag(codes.BAD_PACKAGE_NAME, ctx.profile.where("image.packages"),
                        f"{str(name)!r} is not an Alpine package name",
                        "lower-case letters, digits and . _ + -, starting with a letter or digit")
