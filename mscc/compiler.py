@@ -6,7 +6,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from mscc import __version__, codes
-from mscc import targets as target_data
 from mscc.check import engine
 from mscc.check.context import TargetContext
 from mscc.diagnostics import Diagnostic, diag, has_errors
@@ -14,6 +13,7 @@ from mscc.emit.registry import emitter
 from mscc.model import Profile
 from mscc.resolve.loader import Program, load
 from mscc.resolve.resolver import resolve
+from mscc.knowledge import targets as target_data
 from mscc.source import SourceCache, visible
 
 

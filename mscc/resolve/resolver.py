@@ -10,7 +10,7 @@ from mscc import language as lang
 from mscc.diagnostics import diag
 from mscc.model import Dataset, Located, Profile
 from mscc.parse import ast
-from mscc.resolve import hardware
+from mscc.knowledge import hardware
 from mscc.resolve.loader import Program
 from mscc.suggest import did_you_mean
 from mscc.units import format_size

@@ -105,7 +105,7 @@ def test_fragments_are_clean_kconfig(example):
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
 def test_modprobe_names_are_those_of_the_shipped_openzfs(example):
-    from mscc import zfsdb
+    from mscc.knowledge import zfsdb
 
     for bundle in alpine(example).bundles:
         version = json.loads(bundle.manifest_text)["version"]

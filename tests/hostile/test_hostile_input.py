@@ -38,7 +38,7 @@ def test_a_version_with_a_command_is_refused_where_it_is_written(tmp_path, targe
 
 @pytest.mark.parametrize("version", ["15.0 $(id)", "15.0;id", "15.0.0.0", "15.", "015x", "15.0\u2028"])
 def test_a_version_is_looked_up_never_passed_through(tmp_path, version):
-    from mscc.targets import target
+    from mscc.knowledge.targets import target
 
     assert target("freebsd").version(version) is None
     assert target("freebsd").version("15.01")["name"] == "15.1"  # rebuilt from the numbers

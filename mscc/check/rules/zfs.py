@@ -12,7 +12,7 @@ from mscc.diagnostics import Diagnostic, diag
 from mscc.language import ACCEPT_LOSS
 from mscc.suggest import did_you_mean
 from mscc.units import GIB, MIB, format_size
-from mscc import zfsdb
+from mscc.knowledge import zfsdb
 
 ARC_MAX_FLOOR = 64 * MIB   # MIN_ARC_MAX = DMU_MAX_ACCESS (openzfs/zfs include/sys/arc.h)
 ARC_MIN_FLOOR = 32 * MIB   # 2 × the largest block size (module/zfs/arc.c arc_tuning_update)
