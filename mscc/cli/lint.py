@@ -129,7 +129,12 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         elif check:
             status(f"would reformat {path}")
         else:
-            _write(path, out)
+            try:
+                _write(path, out)
+            except OSError as err:
+                status(f"mscc fmt: cannot write {path}: {err.strerror or err}")
+                failed += 1
+                continue
             status(f"reformatted {path}")
     sys.exit(1 if failed or (changed and (check or show_diff)) else 0)
 
@@ -137,7 +142,9 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 def _msk_files(paths: tuple[str, ...]) -> Iterator[str]:
     for path in paths:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
+            from mscc.paths import walk
+
+            for root, dirs, files in walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".msk"))
         else:
@@ -145,9 +152,11 @@ def _msk_files(paths: tuple[str, ...]) -> Iterator[str]:
 
 
 def _write(path: str, text: str) -> None:
-    """Replace the file atomically, keeping its permissions."""
+    """Replace the file atomically, keeping its permissions. A symlink stays a symlink: the
+    file it points to is the one replaced."""
     import tempfile
 
+    path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=".mscc-fmt-", dir=directory)

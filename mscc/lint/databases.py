@@ -71,6 +71,10 @@ class Kconfig:
     def close_matches(self, name: str) -> list[str]:
         import difflib
 
+        from mscc.suggest import budget_left
+
+        if not budget_left(name):
+            return []
         # Compare only against names of a similar length: 17,000 names make difflib slow.
         pool = [n for n in self.types if abs(len(n) - len(name)) <= 4 and n[:1] == name[:1]]
         return difflib.get_close_matches(name, pool, n=3, cutoff=0.85)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePath
+from mscc.source import text_lines
 
 # kind -> the checker module (imported only when a file of that kind is linted)
 KINDS = {
@@ -110,7 +111,7 @@ def detect(path: str, text: str) -> str | None:
 def sniff(text: str) -> str | None:
     """The kind of a configuration file from its first lines."""
     lines = []
-    for raw in text.splitlines()[:400]:
+    for raw in text_lines(text[:200_000])[:400]:
         if _KCONFIG_LINE.match(raw):
             lines.append(raw)
             continue

@@ -33,7 +33,7 @@ profile everything {
     debug = on
   }
   zfs { arc_max = 8GiB  tunables { zfs_txg_timeout = 5  spl_taskq_thread_dynamic = no } }
-  image { minimal = yes  packages = ["htop", "it's quoted"] }
+  image { minimal = yes  packages = ["htop", "py3-pip"] }
   raw alpine {
     kernel = ["CONFIG_IKCONFIG=y"]
     sysctl = ["vm.swappiness = 10"]
@@ -180,7 +180,7 @@ def test_every_intent_reaches_the_output(tmp_path):
     assert "options spl spl_taskq_thread_dynamic=0" in conf and "options zfs zfs_vdev_max_active=1000" in conf
     assert "OpenZFS 2.2.7" in conf
     assert "vm.swappiness = 10" in out["etc/sysctl.d/90-mscc.conf"].content
-    assert "htop 'it'\"'\"'s quoted'" in out["image/mkimage.sh"].content
+    assert "-- alpine-base" in out["image/mkimage.sh"].content and " htop py3-pip" in out["image/mkimage.sh"].content
 
 
 def test_crypto_follows_the_chip_and_the_switch(tmp_path):
