@@ -23,7 +23,7 @@ from mscc import codes
 from mscc.diagnostics import Diagnostic, diag, registry
 from mscc.linux.kconfig import (
     Assignment, BadLine, KconfigToolError, SymbolDB, _tool_env, compare, default_cross_compile,
-    load_symbol_db, merge_and_resolve, parse_config_lines,
+    keep_tools, load_symbol_db, merge_and_resolve, parse_config_lines, prime_tools,
 )
 from mscc.source import Span
 
@@ -183,10 +183,12 @@ class Scratch:
             cmd = ["make", "-C", str(tree), f"O={out}", f"ARCH={arch}"]
             if cross:
                 cmd.append(f"CROSS_COMPILE={cross}")
+            prime_tools(tree, out, arch, cross or "")
             result = subprocess.run(cmd + [target], cwd=out, env=_tool_env(), stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True)
             if result.returncode != 0:
                 raise KconfigToolError(f"make {target} failed with status {result.returncode}", result.stdout)
+            keep_tools(tree, out, arch, cross or "")
             path = self.root / f"{target}-{len(self._generated)}.config"
             shutil.copyfile(out / ".config", path)
             self._generated[key] = path

@@ -17,6 +17,7 @@ import platform
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -617,6 +618,51 @@ def _run(cmd: list[str], cwd: Path, log_path: Path) -> None:
         raise KconfigToolError(f"{cmd[0]} failed with status {result.returncode} (see {log_path})", result.stdout)
 
 
+def _tools_cache(tree: Path, arch: str, cross_compile: str) -> Path:
+    """Where the built Kconfig host tools (scripts/basic/fixdep, scripts/kconfig/conf) of
+    this tree and arch are kept between runs: building them in a fresh O= directory is most
+    of a `make olddefconfig` (flex, bison and a dozen C files)."""
+    import hashlib
+
+    stamp = tree / "Makefile"
+    mtime = stamp.stat().st_mtime_ns if stamp.is_file() else 0
+    key = hashlib.sha256(f"{tree}\0{mtime}\0{arch}\0{cross_compile}".encode()).hexdigest()[:16]
+    base = os.environ.get("MSCC_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mscc")
+    return Path(base) / "kconfig-tools" / key
+
+
+def prime_tools(tree: Path, out: Path, arch: str, cross_compile: str) -> None:
+    """Seed a new O= directory with the cached host tools (make still rebuilds them if they
+    are stale: their .cmd files and timestamps travel with them)."""
+    cached = _tools_cache(tree, arch, cross_compile) / "scripts"
+    if cached.is_dir() and not (out / "scripts").exists():
+        try:
+            shutil.copytree(cached, out / "scripts", symlinks=True)
+        except OSError:
+            shutil.rmtree(out / "scripts", ignore_errors=True)  # make builds them from scratch
+
+
+def keep_tools(tree: Path, out: Path, arch: str, cross_compile: str) -> None:
+    """After a successful make: keep this O= directory's host tools for the next run. Written
+    to a temporary name and renamed, so a concurrent run never sees half a copy."""
+    cache = _tools_cache(tree, arch, cross_compile)
+    if (cache / "scripts").is_dir() or not (out / "scripts" / "kconfig" / "conf").is_file():
+        return
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".scripts-", dir=cache))
+    except OSError:
+        return  # the cache is not writable: only speed is lost
+    try:
+        shutil.copytree(out / "scripts", staging / "scripts", symlinks=True)
+        os.rename(staging / "scripts", cache / "scripts")
+    except OSError:
+        pass  # another run got there first
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def merge_and_resolve(tree: str | os.PathLike, base_config_path: str | os.PathLike,
                       fragments: Sequence[str | os.PathLike], arch: str = "arm64",
                       cross_compile: str | None = None, *, workdir: str | os.PathLike) -> dict[str, str]:
@@ -645,7 +691,9 @@ def merge_and_resolve(tree: str | os.PathLike, base_config_path: str | os.PathLi
     make = ["make", "-C", str(tree), f"O={workdir}", f"ARCH={arch}"]
     if cross_compile:
         make.append(f"CROSS_COMPILE={cross_compile}")
+    prime_tools(tree, workdir, arch, cross_compile)
     _run(make + ["olddefconfig"], workdir, workdir / "olddefconfig.log")
+    keep_tools(tree, workdir, arch, cross_compile)
     return config_values((workdir / ".config").read_text(encoding="utf-8"))
 
 
