@@ -23,6 +23,14 @@ from runfixtures import (
     leftovers,
     write_job,
 )
+from runfixtures import new_mark
+
+
+# Not in a tests/run/conftest.py: a second conftest module would shadow tests/conftest.py for
+# the modules that import from it (`from conftest import ...`) under pytest -n.
+@pytest.fixture
+def mark() -> str:
+    return new_mark()
 
 from mscc.run import report as reports
 from mscc.run.cli import parse_duration, run

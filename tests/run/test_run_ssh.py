@@ -10,6 +10,14 @@ import pytest
 import run_sshd as sshd
 from click.testing import CliRunner
 from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, write_job
+from runfixtures import new_mark
+
+
+# Not in a tests/run/conftest.py: a second conftest module would shadow tests/conftest.py for
+# the modules that import from it (`from conftest import ...`) under pytest -n.
+@pytest.fixture
+def mark() -> str:
+    return new_mark()
 
 from mscc.run import report as reports
 from mscc.run.cli import run
