@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "targets": "mscc.cli.info:list_targets",
     "run": "mscc.run.cli:run",
     "build-all": "mscc.run.cli:build_all",
+    "ci": "mscc.ci.cli:ci_group",
 }
 
 
