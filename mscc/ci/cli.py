@@ -146,7 +146,7 @@ def run_ci_dispatch(out: Path | None, kwargs: dict) -> int | None:
     if merge_paths:
         from mscc.ci.merge import markdown, merge
 
-        merged = merge(list(merge_paths), out)
+        merged = merge(list(merge_paths), out, tuple(kwargs.get("only", ())))
         click.echo(markdown(merged), nl=False)
         return merged.exit_code
     if plan:

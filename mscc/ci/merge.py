@@ -95,9 +95,10 @@ def _load(path: Path) -> tuple[dict[str, Any] | None, str | None]:
     return doc, None
 
 
-def merge(paths: list[Path], out: Path | None = None) -> Merged:
-    """The jobs of every report under PATHS; with OUT, every job discovered there that no
-    report mentions is a `missing` row (its CI job died before writing a report)."""
+def merge(paths: list[Path], out: Path | None = None, only: tuple[str, ...] = ()) -> Merged:
+    """The jobs of every report under PATHS; with OUT, every job discovered there (or those
+    --only selects) that no report mentions is a `missing` row (its CI job died before writing
+    a report)."""
     merged = Merged()
     files, merged.problems = find_reports(paths)
     by_name: dict[str, Row] = {}
@@ -117,10 +118,18 @@ def merge(paths: list[Path], out: Path | None = None) -> Merged:
             if isinstance(name, str):
                 by_name.setdefault(name, Row(name, "not-run", reason="not started"))
     if out is not None:
-        for job in joblist.discover(out).jobs:
+        for job in joblist.select(joblist.discover(out).jobs, only)[0]:
             by_name.setdefault(job.name, Row(job.name, "missing", reason="no report.json from this job"))
-    merged.rows = [by_name[name] for name in sorted(by_name)]
+    merged.rows = [by_name[name] for name in sorted(by_name) if selected(name, only)]
     return merged
+
+
+def selected(name: str, only: tuple[str, ...]) -> bool:
+    """Whether PROFILE/TARGET matches an --only pattern (PROFILE/TARGET, PROFILE or /TARGET),
+    as `mscc run --only` matches jobs."""
+    profile, _, target = name.partition("/")
+    return not only or any((not p or p == profile) and (not t or t == target)
+                           for p, _, t in (pattern.partition("/") for pattern in only))
 
 
 def cell(text: str) -> str:

@@ -99,6 +99,8 @@ def test_merge_with_out_lists_jobs_that_left_no_report(ran):
     only_good = mscc("run", "--merge-reports", str(ran["web/alpine"] / "report.json"),
                      "--merge-reports", str(ran["web/netbsd"]))
     assert only_good.returncode == 0, only_good.stdout
+    selected = mscc("run", str(ran["out"]), "--only", "web", "--merge-reports", str(ran["root"] / "reports"))
+    assert selected.returncode == 0 and "db/" not in selected.stdout, selected.stdout
 
 
 def test_merge_reports_unusable_reports_and_escapes_hostile_text(ran, tmp_path):
