@@ -8,10 +8,10 @@ from pathlib import Path
 from mscc import __version__, codes
 from mscc.check import engine
 from mscc.check.context import TargetContext
-from mscc.diagnostics import diag, has_errors
+from mscc.diagnostics import Diagnostic, diag, has_errors
 from mscc.emit.registry import emitter
 from mscc.model import Profile
-from mscc.resolve.loader import load
+from mscc.resolve.loader import Program, load
 from mscc.resolve.resolver import resolve
 from mscc.source import SourceCache
 from mscc import targets as target_data
@@ -29,7 +29,7 @@ class Result:
         return not has_errors(self.diagnostics)
 
 
-def analyse(path: str | Path, text: str | None = None):
+def analyse(path: str | Path, text: str | None = None) -> tuple[Program, list[Profile], list[Diagnostic]]:
     """Parse, resolve and run the target-independent checks."""
     program = load(path, text)
     diagnostics = list(program.diagnostics)
@@ -60,7 +60,7 @@ def compile_file(path: str | Path, targets: list[str] | None, text: str | None =
     return result
 
 
-def _compile_one(result: Result, profile, name: str, blocked: bool, emit: bool) -> None:
+def _compile_one(result: Result, profile: Profile, name: str, blocked: bool, emit: bool) -> None:
     info = target_data.target(name)
     ctx = TargetContext(profile, info).at_release()
     problems = engine.check_target(profile, info)

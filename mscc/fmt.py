@@ -116,7 +116,7 @@ def _render(units: list[_Unit], tail: list[Comment]) -> str:
         last = max(last, unit.end)
         first_in_block = unit.text.endswith(("{", "["))
         if unit.depth == 0:
-            after_group = unit.group and unit.text.endswith("{}") or unit.close
+            after_group = (unit.group and unit.text.endswith("{}")) or unit.close
     for c in tail:
         emit(0, c.text, c.line)
     return "\n".join(lines) + "\n" if lines else ""

@@ -30,7 +30,7 @@ class Kind:
     name: str
     nodes: tuple
     choices: tuple = ()
-    item: "Kind | None" = None
+    item: Kind | None = None
     bases: tuple = ()  # for percentages: which sizes they may be a percentage of
     low: int | None = None
     high: int | None = None

@@ -133,9 +133,6 @@ class NetBSDNames:
                 return status
         return NOT_SELECTED if self.authoritative or found else UNCONFIRMED
 
-    def selected_options(self) -> set:
-        return {n for n, s in self.options.items() if s == SELECTED}
-
     def has_option(self, name: str) -> bool:
         return name in self.options
 
@@ -158,8 +155,8 @@ def _netbsd_from_extraction(data: dict, file: str) -> NetBSDNames:
         attach.update((a["device"], d) for d, info in devices.items() if a["at"] in info.get("attributes", ()))
     return NetBSDNames(
         file=file, curated=False, authoritative=complete,
-        options={n: (SELECTED if n in g["options"] else other) for n in data["options"]} | {
-            n: SELECTED for n in g["options"]},
+        options={n: (SELECTED if n in g["options"] else other) for n in data["options"]}
+        | dict.fromkeys(g["options"], SELECTED),
         devices=frozenset(devices),
         pseudo_devices={n: (SELECTED if n in g["pseudo_devices"] else other) for n in data["pseudo_devices"]},
         attachments=frozenset(attach),

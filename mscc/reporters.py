@@ -34,7 +34,8 @@ def text(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fal
             caret = " " * (d.span.column - 1) + "^" * max(1, width)
             bar = _style("|", colour, fg="blue")
             lines.append(f"{' ' * gutter}{bar}")
-            lines.append(f"{_style(str(d.span.line).rjust(gutter - 1), colour, fg='blue')} {bar} {code_line.expandtabs(1)}")
+            number = _style(str(d.span.line).rjust(gutter - 1), colour, fg="blue")
+            lines.append(f"{number} {bar} {code_line.expandtabs(1)}")
             lines.append(f"{' ' * gutter}{bar} {_style(caret, colour, fg=_COLOURS[d.severity], bold=True)}")
         if d.hint:
             lines.append(f"{' ' * gutter}= hint: {d.hint}")

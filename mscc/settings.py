@@ -65,7 +65,7 @@ class Settings:
 def _matches(code: str, patterns) -> bool:
     name = registry()[code].name if code in registry() else ""
     for pattern in patterns:
-        if pattern in ("all", code, name) or pattern.endswith("*") and code.startswith(pattern[:-1]):
+        if pattern in ("all", code, name) or (pattern.endswith("*") and code.startswith(pattern[:-1])):
             return True
     return False
 

@@ -19,7 +19,7 @@ class Span:
         return f"{self.file}:{self.line}:{self.column}"
 
     @classmethod
-    def point(cls, file: str, line: int = 1, column: int = 1) -> "Span":
+    def point(cls, file: str, line: int = 1, column: int = 1) -> Span:
         return cls(file, line, column, line, column + 1)
 
 

@@ -48,7 +48,8 @@ import argparse
 import json
 import posixpath
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from srcread import Source, add_source_arguments, input_record, source_record, write_json
 
@@ -591,9 +592,8 @@ class Selection:
             before = len(self.instances)
             keep = []
             for i in self.instances:
-                if i["device"] != base or (unit not in ("", "*") and i["unit"] != unit):
-                    keep.append(i)
-                elif pbase is not None and not _parent_matches(i, pbase, punit or ""):
+                if i["device"] != base or (unit not in ("", "*") and i["unit"] != unit) \
+                        or (pbase is not None and not _parent_matches(i, pbase, punit or "")):
                     keep.append(i)
             self.instances = keep
             if len(self.instances) == before:

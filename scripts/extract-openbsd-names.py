@@ -248,9 +248,8 @@ class Reader:
             elif decl:
                 self.declaration(full, ln, toks)
             else:
-                if not sel.statement(full, ln, toks):
-                    if kw not in ("file", "object"):
-                        self.unknown[kw] = self.unknown.get(kw, 0) + 1
+                if not sel.statement(full, ln, toks) and kw not in ("file", "object"):
+                    self.unknown[kw] = self.unknown.get(kw, 0) + 1
         if not decl:
             for ln, c in comments:
                 m = re.match(r"^#\s*(options?|pseudo-device)\s+(.*)$", c.strip())
@@ -490,7 +489,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             continue
         name = w.upper()
         opt(name)["files_expr_in"] = sorted(paths)
-    for name, o in options.items():
+    for o in options.values():
         prov_l = []
         if o["documented"]:
             prov_l.append("documented")

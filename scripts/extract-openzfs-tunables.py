@@ -14,8 +14,8 @@ Everything is read from the tag with `git show` / `git ls-tree` (no work tree ne
   the node `_vfs_<scope_prefix>` + "." + name) and every plain Linux `module_param*`
   declaration (Linux only).  `#if`/`#ifdef` blocks that test `__linux__` / `__FreeBSD__` and
   the `module/os/<platform>/` location decide on which platform a declaration exists.
-* `include/os/freebsd/spl/sys/mod.h` (`mod_os.h` before 2.4.0): checked to still expand to `SYSCTL_*(_vfs_ ## scope_prefix,
-  ...)`; its `<setfunc>_args` macros give the sysctl type of the *_CALL parameters.
+* `include/os/freebsd/spl/sys/mod.h` (`mod_os.h` before 2.4.0): checked to still expand to
+  `SYSCTL_*(_vfs_ ## scope_prefix, ...)`; its `<setfunc>_args` macros give the sysctl type of the *_CALL parameters.
 * `SYSCTL_NODE(...)` lines under `module/os/freebsd/`: the real dotted name of every node
   (e.g. `_vfs_zfs_dbuf_cache` is `vfs.zfs.dbuf_cache`, not `vfs.zfs.dbuf.cache`).
 * `module/os/freebsd/zfs/sysctl_os.c`: the `(LEGACY)` alias sysctls, mapped back to the
@@ -363,7 +363,8 @@ def t_or(a, b):
     return False
 
 
-COND_TOKEN = re.compile(r"\s*(defined|[A-Za-z_][A-Za-z0-9_]*|0[xX][0-9a-fA-F]+|\d+[uUlL]*|&&|\|\||==|!=|<=|>=|[!()<>+\-*/,])")
+COND_TOKEN = re.compile(r"\s*(defined|[A-Za-z_][A-Za-z0-9_]*|0[xX][0-9a-fA-F]+|\d+[uUlL]*"
+                        r"|&&|\|\||==|!=|<=|>=|[!()<>+\-*/,])")
 
 
 class CondEval:
@@ -877,10 +878,7 @@ def build(repo: Repo) -> dict:
         elif d.get("getfunc"):
             gm = re.match(r"^(?:spl_)?param_get_(int|uint|long|ulong|u64|s64|charp|string|bool)$",
                           d["getfunc"])
-            if gm:
-                c_type = {"string": "charp"}.get(gm.group(1), gm.group(1))
-            else:
-                c_type = args_types.get(d.get("setfunc", ""))
+            c_type = {"string": "charp"}.get(gm.group(1), gm.group(1)) if gm else args_types.get(d.get("setfunc", ""))
         else:
             c_type = None
         if c_type and not e["c_type"]:
@@ -960,7 +958,7 @@ def build(repo: Repo) -> dict:
         e["default_value"] = default_value(doc["default"])
         e["type"] = doc["doc_type"]
 
-    for name, e in tunables.items():
+    for e in tunables.values():
         if e["type"] is None:
             e["type"] = e["c_type"]
         la, fa = e["_linux_access"], e["_freebsd_access"]
@@ -1051,7 +1049,7 @@ def series_history(git_dir: str, tag: str, data: dict) -> None:
                   and int(RELEASE_TAG.match(t).group(3)) < 99)
     seen: dict[str, dict] = {}        # name -> {"since", "last", "linux", "freebsd", ...}
     series_tags = []
-    for n, t in tags:
+    for _n, t in tags:
         if t == tag:
             snap, commit = data, data["commit"]
         else:

@@ -10,7 +10,8 @@ every symbol what the explanations in `mscc audit` need: type, whether it has a 
 `depends on` (own and inherited from enclosing if/menu/choice blocks), select/imply,
 defaults, ranges, choice membership and file:line.  Expressions are kept as raw text.
 No prose: help texts are dropped, and a symbol's prompt is kept as `true` (Kconfig semantics
-need only that it has one); a choice keeps its menu title, the only name a choice has.  Stdlib only; output is deterministic (sorted keys, no timestamps).
+need only that it has one); a choice keeps its menu title, the only name a choice has.  Stdlib
+only; output is deterministic (sorted keys, no timestamps).
 """
 from __future__ import annotations
 
@@ -267,7 +268,7 @@ class KconfigReader:
         self.entry = definition
 
     def start_choice(self, relpath: str, lineno: int) -> None:
-        depends, visible, _ = self.inherited()
+        depends, _visible, _ = self.inherited()
         choice_id = f"{relpath}:{lineno}"
         choice = {"kind": "choice", "id": choice_id, "file": relpath, "line": lineno, "prompt": None,
                   "prompt_if": None, "type": None, "defaults": [], "depends": [], "block_depends": depends,

@@ -29,7 +29,7 @@ class Source:
 
     def _git(self, *args: str, check: bool = True) -> str:
         proc = subprocess.run(["git", "--git-dir", self.git_dir or "", *args],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+                              capture_output=True, check=False)
         if check and proc.returncode != 0:
             raise SystemExit(f"git {' '.join(args)} failed: "
                              f"{proc.stderr.decode(errors='replace').strip()}")
@@ -41,7 +41,7 @@ class Source:
             if self.git_dir:
                 proc = subprocess.run(
                     ["git", "--git-dir", self.git_dir, "show", f"{self.commit}:{path}"],
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+                    capture_output=True, check=False)
                 self._cache[path] = (proc.stdout.decode("utf-8", errors="replace")
                                      if proc.returncode == 0 else None)
             else:

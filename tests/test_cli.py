@@ -51,9 +51,9 @@ def test_text_format_has_caret_and_hint(run_cli, write, tmp_path):
     src = write("p.msk", GOOD.replace("cpus = 4", "cpus = 40"))
     r = run_cli("compile", src, "-o", tmp_path / "o")
     lines = r.output.splitlines()
-    i = next(i for i, l in enumerate(lines) if "| " in l and "cpus = 40" in l)
+    i = next(i for i, ln in enumerate(lines) if "| " in ln and "cpus = 40" in ln)
     assert lines[i + 1].strip().endswith("^^")
-    assert any("= hint:" in l for l in lines)
+    assert any("= hint:" in ln for ln in lines)
 
 
 def test_json_format(run_cli, write, tmp_path):

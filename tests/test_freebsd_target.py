@@ -125,7 +125,8 @@ def test_every_interpolated_value_is_quoted(tmp_path):
 
 def test_raw_lines_are_validated(tmp_path):
     base = "hardware { chip = m3  memory = 16GiB } vm { memory = 8GiB }"
-    r = compile_text(tmp_path, f'profile p {{ {base} raw freebsd {{ kernel = ["options VIRTIO_BLKK", "device vtnett", "frob x"] }} }}')
+    raw = 'raw freebsd { kernel = ["options VIRTIO_BLKK", "device vtnett", "frob x"] }'
+    r = compile_text(tmp_path, f"profile p {{ {base} {raw} }}")
     assert codes_of(r) == ["MS601", "MS602", "MS603"]
     hints = {d.code: d.hint for d in r.diagnostics}
     assert "vtnet" in hints["MS602"]
@@ -162,5 +163,6 @@ def test_tunable_added_within_a_series_needs_the_right_release(tmp_path):
     r = compile_text(tmp_path, f"profile p {{ {base} zfs {{ tunables {{ zfs_import_defer_txgs = 5 }} }} }}")
     (d,) = r.diagnostics
     assert d.code == "MS407" and "arrived in OpenZFS 2.4.1" in d.message
-    r = compile_text(tmp_path, f"profile p {{ {base.replace('15.0', '15.1')} zfs {{ tunables {{ zfs_import_defer_txgs = 5 }} }} }}")
+    zfs = "zfs { tunables { zfs_import_defer_txgs = 5 } }"
+    r = compile_text(tmp_path, f"profile p {{ {base.replace('15.0', '15.1')} {zfs} }}")
     assert codes_of(r) == []

@@ -81,3 +81,41 @@ def test_no_import_cycles():
 
 def test_find_cycle_finds_one():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+
+
+# The pipeline, in order; a stage may import the stages before it, never one after it.
+# The knowledge layer (what targets, OpenZFS and the chips are) sits beside the stages and
+# imports none of them. `mscc.cli` is the top: nothing below it imports it.
+STAGES = ("mscc.parse", "mscc.resolve", "mscc.check", "mscc.emit", "mscc.compiler", "mscc.run", "mscc.cli")
+KNOWLEDGE = ("mscc.targets", "mscc.names", "mscc.zfsdb", "mscc.resolve.hardware")
+
+
+def _within(module: str, prefix: str) -> bool:
+    return module == prefix or module.startswith(prefix + ".")
+
+
+def test_stages_import_only_earlier_stages():
+    graph = import_graph()
+    wrong = []
+    for i, stage in enumerate(STAGES):
+        later = STAGES[i + 1:]
+        for module, imports in graph.items():
+            if _within(module, stage):
+                wrong += [f"{module} → {dep}" for dep in imports if any(_within(dep, s) for s in later)]
+    assert not wrong, ("a stage imports a later one (move the shared code down a stage, or into the "
+                       f"knowledge layer; see docs/architecture.md): {wrong}")
+
+
+def test_the_knowledge_layer_imports_no_stage():
+    graph = import_graph()
+    stages = [s for s in STAGES if s != "mscc.resolve"] + ["mscc.resolve.loader", "mscc.resolve.resolver", "mscc.lint"]
+    wrong = [f"{k} → {dep}" for k in KNOWLEDGE for dep in graph.get(k, ()) if any(_within(dep, s) for s in stages)]
+    assert not wrong, f"the knowledge layer imports a pipeline stage: {wrong}"
+
+
+def test_only_the_entry_points_import_the_cli():
+    graph = import_graph()
+    wrong = [f"{m} → {dep}" for m, imports in graph.items() for dep in imports
+             if _within(dep, "mscc.cli") and not _within(m, "mscc.cli") and m != "mscc.__main__"]
+    assert not wrong, ("only the command line imports mscc.cli: a command lives in mscc/cli/<name>.py, listed "
+                       f"in mscc.cli.main.COMMANDS, and calls the stages' functions: {wrong}")

@@ -71,7 +71,7 @@ def test_every_command_and_format_is_reachable(run_cli):
     from mscc.cli.main import COMMANDS
     from mscc.cli.output import FORMATS
 
-    assert FORMATS == tuple(REPORTERS)
+    assert tuple(REPORTERS) == FORMATS
     for name, where in COMMANDS.items():
         module, attr = where.split(":")
         assert getattr(importlib.import_module(module), attr).name == name

@@ -63,7 +63,8 @@ def test_extends_overrides_and_merges(tmp_path):
 
 
 def test_extends_unknown_and_cycle(tmp_path):
-    r = compile_text(tmp_path, f"profile a extends b {{{BASE}}}\nprofile b extends a {{ }}\nprofile c extends nope {{ }}")
+    r = compile_text(tmp_path, f"profile a extends b {{{BASE}}}\n"
+                               "profile b extends a { }\nprofile c extends nope { }")
     assert "MS107" in codes_of(r) and "MS106" in codes_of(r)
 
 

@@ -48,7 +48,8 @@ def test_arc_bounds(tmp_path):
 
 
 def test_cpus_and_memory_limits(tmp_path):
-    r = compile_text(tmp_path, "profile p { hardware { chip = m3-pro memory = 18GiB } vm { cpus = 12 memory = 18GiB } }")
+    r = compile_text(tmp_path, "profile p { hardware { chip = m3-pro memory = 18GiB } "
+                               "vm { cpus = 12 memory = 18GiB } }")
     assert codes_of(r) == ["MS204"]
     r = compile_text(tmp_path, "profile p { hardware { chip = m3-pro memory = 18GiB } vm { cpus = 13 memory = 4GiB } }")
     assert codes_of(r) == ["MS203"]
@@ -75,6 +76,7 @@ def test_auto_page_size_is_quietly_4k_on_freebsd(tmp_path):
 
 
 def test_vz_freebsd_hint_says_qemu(tmp_path):
-    r = compile_text(tmp_path, "profile p { hardware { chip = m3 memory = 16GiB } vm { hypervisor = vz memory = 8GiB } }")
+    r = compile_text(tmp_path, "profile p { hardware { chip = m3 memory = 16GiB } "
+                               "vm { hypervisor = vz memory = 8GiB } }")
     (d,) = r.diagnostics
     assert d.code == "MS501" and "qemu" in d.hint

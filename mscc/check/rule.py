@@ -2,14 +2,16 @@
 (one that fails, one that passes). The examples are the single source for both
 `mscc explain` and the rule tests.
 
-`@rule` only attaches a `Rule` to the function; `mscc.check.rules` lists the rules in one
-explicit tuple, and `mscc.check.engine` runs them. Nothing here imports a rule module.
+`@rule` records a `Rule` for the function; `mscc.check.rules` names the rule modules and
+collects their rules into RULES, and `mscc.check.engine` runs them. Nothing here imports a
+rule module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Literal, TypeVar, overload
+from typing import Any, Literal, TypeVar, overload
 
 from mscc.check.context import ProfileContext, TargetContext
 from mscc.diagnostics import Code, Diagnostic
@@ -48,17 +50,9 @@ def rule(code: Code, *, rationale: str, fail: str, passes: str, scope: Scope = "
     return register
 
 
-# Function → its Rule, filled by @rule. What runs is decided by the explicit tuple in
-# mscc.check.rules, not by this table; a test checks that every declared rule is listed.
+# Function → its Rule, filled by @rule. What runs is decided by mscc.check.rules, which
+# lists the rule modules; a test checks that no rule module is left out.
 _DECLARED: dict[Callable[..., Any], Rule] = {}
-
-
-def rule_of(fn: Callable[..., Any]) -> Rule:
-    """The Rule a function was declared with by `@rule`."""
-    try:
-        return _DECLARED[fn]
-    except KeyError:
-        raise TypeError(f"{fn.__qualname__} is not decorated with @rule") from None
 
 
 def declared_in(module_name: str) -> list[Rule]:

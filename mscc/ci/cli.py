@@ -1,5 +1,5 @@
 """`mscc ci github` and `mscc ci collect`, and the `--plan`/`--merge-reports` options that
-mscc/run/cli.py lends `mscc run`.
+mscc/cli/run.py lends `mscc run`.
 
 Exit status of `ci github`: 0 written (or, with --check, up to date), 1 stale with --check or
 the .msk files have errors, 2 usage.
@@ -128,7 +128,7 @@ def collect_command(reports: tuple[Path, ...], dist: Path) -> None:
 # --------------------------------------------------------------------------- for `mscc run`
 
 def run_ci_options(func):
-    """--plan and --merge-reports, added to `mscc run` by mscc/run/cli.py."""
+    """--plan and --merge-reports, added to `mscc run` by mscc/cli/run.py."""
     func = click.option("--merge-reports", "merge_reports", multiple=True, metavar="PATH",
                         type=click.Path(exists=True, path_type=Path),
                         help="Merge these report.json files (or directories holding them) into one "

@@ -77,7 +77,7 @@ def compile_summary(result: Result, output: str, skipped: list[str]) -> list[str
         lines.append(f"not written: {profile}/{tgt} ({', '.join(stopped) or 'errors above'})")
     lines += [f"skipped: {t} (this installation has no {t} target yet)" for t in skipped]
     if len(result.written) + len(result.failed) > 1 or skipped:
-        def pairs(done):
+        def pairs(done: list[tuple[str, str]]) -> str:
             return ", ".join(f"{p}/{t}" for p, t in done) or "none"
 
         lines.append(f"summary: {len(result.written)} written ({pairs(result.written)}); "

@@ -69,7 +69,7 @@ def hardware_show(chip: str, fmt: str) -> None:
         click.echo(f"  mac: {mac['name']}: {sizes}{flag} (source {', '.join(mac['source'])})")
 
 
-def _fmt_item(v) -> str:
+def _fmt_item(v: object) -> str:
     if isinstance(v, dict):
         return "+".join(f"{n}{k.upper()}" if k != "total" else f"{n} cores"
                         for k, n in v.items() if isinstance(n, int) and not isinstance(n, bool))
@@ -108,7 +108,7 @@ def list_codes() -> None:
     from mscc.diagnostics import registry
 
     for entry in sorted(registry().values(), key=lambda c: c.code):
-        click.echo(f"{entry.code}  {str(entry.severity):8} {entry.name:28} {entry.summary}")
+        click.echo(f"{entry.code}  {entry.severity!s:8} {entry.name:28} {entry.summary}")
 
 
 @click.command("targets")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 
 import click
 
@@ -16,7 +17,8 @@ from mscc.lint.kinds import KINDS
 from mscc.settings import SEVERITIES
 
 
-def _size(ctx, param, value):
+def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    """--memory's callback (click passes the context and the parameter too)."""
     if value is None:
         return None
     from mscc.settings import parse_memory
@@ -44,7 +46,8 @@ def _size(ctx, param, value):
               help="Only check that committed mscc output (manifest.json bundles) is up to date.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
               help="Settings file. Default: the nearest .mscc.toml or pyproject.toml with [tool.mscc].")
-def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) -> None:
+def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: bool, memory: int | None,
+         profile: str | None, kind: str | None, generated: bool, config: str | None) -> None:
     """Lint .msk profiles and configuration files: Linux .config and fragments, FreeBSD,
     NetBSD and OpenBSD kernel configs, loader.conf, sysctl.conf, modprobe.d/*.conf,
     ZFS setup scripts, and mscc's own output (manifest.json). Directories are searched."""
@@ -67,7 +70,7 @@ def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) 
                  else settings.fail_on or Severity.ERROR)
     if diagnostics and fmt == "text":
         counts = {s: sum(1 for d in diagnostics if d.severity is s) for s in Severity}
-        parts = [f"{n} {str(s)}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
+        parts = [f"{n} {s!s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
         status(f"mscc lint: {', '.join(parts)} in {len(result.files)} file"
                f"{'s' if len(result.files) != 1 else ''} checked")
     sys.exit(1 if any(d.severity >= threshold for d in diagnostics) else 0)
@@ -77,7 +80,7 @@ def lint(paths, fmt, fail_on, strict, memory, profile, kind, generated, config) 
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=str))
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is not formatted.")
 @click.option("--diff", "show_diff", is_flag=True, help="Write nothing; print what would change.")
-def fmt(paths, check, show_diff) -> None:
+def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
     """Format .msk files in place: canonical layout, comments kept."""
     import difflib
 
@@ -112,7 +115,7 @@ def fmt(paths, check, show_diff) -> None:
     sys.exit(1 if failed or (changed and (check or show_diff)) else 0)
 
 
-def _msk_files(paths):
+def _msk_files(paths: tuple[str, ...]) -> Iterator[str]:
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):

@@ -26,8 +26,8 @@ COMMANDS: dict[str, str] = {
     "hardware": "mscc.cli.info:hardware_group",
     "lint": "mscc.cli.lint:lint",
     "targets": "mscc.cli.info:list_targets",
-    "run": "mscc.run.cli:run",
-    "build-all": "mscc.run.cli:build_all",
+    "run": "mscc.cli.run:run",
+    "build-all": "mscc.cli.run:build_all",
     "ci": "mscc.ci.cli:ci_group",
 }
 
@@ -67,7 +67,7 @@ def entry() -> None:
     sys.modules.setdefault("regex", None)  # type: ignore[arg-type]  # None makes `import regex` fail
     try:
         main(prog_name="mscc")
-    except Exception as err:  # noqa: BLE001 — anything reaching here is mscc's fault, not the input's
+    except Exception as err:  # anything reaching here is mscc's fault, not the input's
         if os.environ.get("MSCC_DEBUG"):
             raise
         click.echo(f"mscc: internal error: {type(err).__name__}: {err}\n"

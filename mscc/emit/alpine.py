@@ -249,6 +249,8 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     sysctl = []
     for located in p.raw.get("alpine", {}).get("sysctl", ()):
         m = _SYSCTL_LINE.match(str(located.value))
+        if m is None:  # check_raw refused it, and a refused line never reaches emit
+            continue
         sysctl.append((m.group(1), m.group(2)))
     artifacts.append(Artifact(SYSCTL, "sysctl", render("alpine/templates/sysctl.conf.j2", lines=sysctl, **base)))
     artifacts.append(Artifact("build.sh", "build-script",

@@ -7,6 +7,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+import contextlib
 
 KINDS = ("kernel-config", "zfs-tunables", "sysctl", "loader-conf", "zfs-setup", "build-script",
          "vm-definition", "image-script", "report")
@@ -89,10 +90,8 @@ def write_bundles(out_dir: Path, bundles: list[Bundle]) -> None:
                 os.replace(backup, final)
         shutil.rmtree(staging, ignore_errors=True)
         for directory in reversed(created):
-            try:
+            with contextlib.suppress(OSError):
                 directory.rmdir()
-            except OSError:
-                pass
         raise
     shutil.rmtree(staging, ignore_errors=True)
 

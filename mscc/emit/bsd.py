@@ -34,7 +34,7 @@ def qemu_devices(ctx: Context) -> list[tuple[str, str]]:
     args = []
     for cls in wanted_classes(ctx):
         words = ctx.target.devices[cls].get("qemu", [])
-        args += [pair for pair in zip(words[::2], words[1::2]) if pair not in args]
+        args += [pair for pair in zip(words[::2], words[1::2], strict=False) if pair not in args]
     return args
 
 

@@ -27,8 +27,6 @@ _LOADER_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"?([^"]*)"?\s*$'
 class KernelPlan:
     groups: list = field(default_factory=list)  # [{"title", "lines"}]
     decisions: list = field(default_factory=list)
-    emitted_options: set = field(default_factory=set)
-    emitted_devices: set = field(default_factory=set)
 
     def add(self, title: str, lines: list[str]) -> None:
         if lines:
@@ -43,7 +41,7 @@ def _base_sets(ctx: Context):
 
 def kernel_plan(ctx: Context) -> KernelPlan:
     data = ctx.target.data
-    names, base_options, base_devices = _base_sets(ctx)
+    _names, base_options, base_devices = _base_sets(ctx)
     plan = KernelPlan()
     kept = set(ctx.devices)
     add_dev, remove_dev, add_opt = set(), set(), set()
@@ -81,10 +79,9 @@ def kernel_plan(ctx: Context) -> KernelPlan:
     raw = [line.value.strip() for line in ctx.profile.raw.get("freebsd", {}).get("kernel", ())]
     plan.add("raw lines from the profile", raw)
 
-    plan.emitted_options = set(nooptions) | set(debug_options) | (add_opt - set(base_options))
-    plan.emitted_devices = (remove_dev & base_devices) | (add_dev - base_devices)
     plan.decisions += [
-        f"kernel base: {'include GENERIC' if ctx.profile.get('kernel.base') == 'generic' else 'VM-only (std.arm64 + std.dev + std.virt)'}",
+        "kernel base: " + ("include GENERIC" if ctx.profile.get("kernel.base") == "generic"
+                           else "VM-only (std.arm64 + std.dev + std.virt)"),
         f"page size: {ctx.page_size_kib}K (FreeBSD arm64 has no other kernel option)",
         f"device classes kept: {', '.join(sorted(kept)) or 'none'}",
         f"debug: {ctx.profile.get('kernel.debug')}",
@@ -142,7 +139,8 @@ def check_raw(ctx: Context) -> list:
     for located in raw.get("kernel", ()):
         m = _DIRECTIVE.match(located.value)
         if not m:
-            out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a FreeBSD kernel config directive: {located.value!r}",
+            out.append(diag(codes.BAD_RAW_LINE, located.span,
+                            f"not a FreeBSD kernel config directive: {located.value!r}",
                             "write `options NAME[=VALUE]`, `nooptions NAME`, `device NAME` or `nodevice NAME`"))
             continue
         directive, rest = m.groups()
@@ -183,7 +181,8 @@ def check_raw(ctx: Context) -> list:
 def _lima(ctx: Context) -> dict:
     facts = load_json("lima/templates.json")["freebsd"]
     images_tpl = facts["images_template"]
-    found = re.search(r"FreeBSD-(\d+\.\d+)-RELEASE", images_tpl["images"][0]["location"]) if images_tpl["images"] else None
+    images = images_tpl["images"]
+    found = re.search(r"FreeBSD-(\d+\.\d+)-RELEASE", images[0]["location"]) if images else None
     release = found.group(1) if found else "?"
     same_major = release.split(".")[0] == ctx.version["name"].split(".")[0]
     images = [i for i in images_tpl["images"] if i["arch"] == "aarch64"] if same_major else []

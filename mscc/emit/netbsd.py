@@ -53,8 +53,8 @@ def parse(line: str) -> Statement | None:
         words = re.split(r"\s*,\s*", m.group(3))
         if m.group(2) != "options":
             return Statement(m.group(2), tuple(w.split("=", 1)[0] for w in words), bool(m.group(1)))
-        found = [_NAME_VALUE.match(w) for w in words]
-        if not all(found) or (m.group(1) and any(f.group(2) for f in found)):
+        found = [f for f in (_NAME_VALUE.match(w) for w in words) if f]
+        if len(found) != len(words) or (m.group(1) and any(f.group(2) for f in found)):
             return None
         return Statement("options", tuple(f.group(1) for f in found), bool(m.group(1)))
     m = _PSEUDO.match(line)
@@ -234,7 +234,7 @@ def _removal(span, what: str, status: str, names: NetBSDNames) -> list:
 def _zfs_settings(ctx: Context) -> list:
     zfs = ctx.target.zfs
     p = ctx.profile
-    if not p.zfs_wanted or zfs.get("tunables", True):
+    if not p.zfs_wanted or zfs is None or zfs.get("tunables", True):
         return []
     out = []
     for key in ("zfs.arc_max", "zfs.arc_min"):

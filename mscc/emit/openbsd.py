@@ -43,14 +43,15 @@ def parse(line: str) -> Statement | None:
     """A raw or generated config line, or None when config(8) would not read it this way."""
     m = _OPTIONS.match(line)
     if m:
-        words = [w for w in re.split(r"\s*,\s*", m.group(2))]
+        words = list(re.split(r"\s*,\s*", m.group(2)))
         found = [_NAME_VALUE.match(w) for w in words]
         if m.group(1).startswith("makeoption"):
             return Statement("makeoption", tuple(w.split("=", 1)[0] for w in words))
-        if not all(found):
+        names = tuple(f.group(1) for f in found if f)
+        if len(names) != len(found):
             return None
         kind = "rmoption" if m.group(1).startswith("rm") else "option"
-        return Statement(kind, tuple(f.group(1) for f in found))
+        return Statement(kind, names)
     m = _PSEUDO.match(line)
     if m:
         return Statement("pseudo-device", (m.group(1),))
@@ -74,7 +75,7 @@ class KernelPlan:
 
 def _order(generic: dict):
     """Sort key of a statement at (path, line) in the order config(8) reads the files."""
-    keys = {}
+    keys: dict[str, tuple[int, ...]] = {}
     for step in generic["include_chain"]:
         if step["kind"] == "root":
             keys[step["path"]] = ()
@@ -221,7 +222,7 @@ def _check_line(located, names: OpenBSDNames, selected: set, version: str) -> li
             out.append(diag(codes.UNKNOWN_DEVICE, span, f"OpenBSD {version} has no pseudo-device {name}",
                             did_you_mean(name, names.pseudo_devices) or "config(8) stops on an unknown device"))
     elif st.kind == "instance":
-        device, parent = st.names[0], base_name(st.parent)
+        device, parent = st.names[0], base_name(st.parent or "")  # an instance always names its parent
         if not names.has_device(device):
             out.append(diag(codes.UNKNOWN_DEVICE, span, f"OpenBSD {version} has no device {device} on arm64",
                             did_you_mean(device, names.devices) or "config(8) stops on an unknown device"))

@@ -26,7 +26,7 @@ class Emitter(Protocol):
     """What a target's emitter module provides."""
 
     @property
-    def ARTIFACT_KINDS(self) -> tuple[str, ...]:  # noqa: N802  (a module-level constant in each emitter)
+    def ARTIFACT_KINDS(self) -> tuple[str, ...]:  # upper case: a module-level constant in each emitter
         """The artifact kinds (mscc.emit.artifacts.KINDS) this target can produce, besides the
         report every target gets."""
         ...

@@ -57,7 +57,7 @@ def check(ctx: FileContext) -> None:
                 name, _ = split_value(item)
                 span = ctx.span(line.number, col, col + len(name))
                 _add_option(ctx, dialect, names, debug, selected, name, span, line.number)
-        elif keyword in dialect.remove_options or keyword == "no" and dialect is NETBSD:
+        elif keyword in dialect.remove_options or (keyword == "no" and dialect is NETBSD):
             _remove(ctx, dialect, names, selected, tokens, line.number)
         elif keyword == "pseudo-device" and len(tokens) > 1:
             name, col = tokens[1]
@@ -72,7 +72,8 @@ def check(ctx: FileContext) -> None:
             if keyword == "file-system" and names is not None and names.file_systems:
                 for item, col in items(tokens[1:]):
                     if item not in names.file_systems:
-                        _unknown(ctx, codes.CONFIG_UNKNOWN_OPTION, names, item, ctx.span(line.number, col, col + len(item)),
+                        _unknown(ctx, codes.CONFIG_UNKNOWN_OPTION, names, item,
+                                 ctx.span(line.number, col, col + len(item)),
                                  "file system", names.file_systems, None)
         else:
             ctx.report(codes.CONFIG_BAD_LINE, keyword_span, f"{dialect.title} config(8) does not read '{keyword}'",
@@ -124,7 +125,7 @@ def _remove(ctx, dialect, names, selected, tokens, number) -> None:
                 _unknown_device(ctx, names, base_name(name), ctx.span(number, col, col + len(base_name(name))),
                                 "device", Severity.WARNING)
         return
-    for item, col in items(tokens[1:]):  # OpenBSD rmoption
+    for item, _col in items(tokens[1:]):  # OpenBSD rmoption
         selected.pop(item, None)
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from mscc.diagnostics import Code, Diagnostic, Severity, diag
-from mscc.source import SourceCache, Span, comment_start  # noqa: F401  (used by the checkers)
+from mscc.source import SourceCache, Span, comment_start
 
 
 @dataclass(frozen=True)

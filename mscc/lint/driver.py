@@ -105,7 +105,7 @@ def _run(files: list[tuple[str, bool]], options: LintOptions, intent: Intent):
         yield first
     import multiprocessing
 
-    global _WORK
+    global _WORK  # noqa: PLW0603  (forked workers inherit it instead of unpickling it per chunk)
     _WORK = (options, intent)
     chunks = [files[1 + i::workers] for i in range(workers)]
     with multiprocessing.get_context("fork").Pool(workers) as pool:

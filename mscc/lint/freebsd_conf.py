@@ -32,7 +32,8 @@ def check(ctx: FileContext) -> None:
             _unknown_directive(ctx, line.number, keyword, column, line.code)
             continue
         if keyword in ("ident", "machine", "cpu", "maxusers"):
-            repeats.add(keyword, " ".join(t for t, _ in tokens[1:]), ctx.span(line.number, column, column + len(keyword)))
+            repeats.add(keyword, " ".join(t for t, _ in tokens[1:]),
+                        ctx.span(line.number, column, column + len(keyword)))
             continue
         kind = _ADD.get(keyword) or _REMOVE.get(keyword)
         if kind is None:
@@ -55,7 +56,8 @@ def _names(ctx: FileContext):
     if names is None:
         have = ", ".join(databases.bsd_versions("freebsd")) or "none"
         ctx.report(codes.CONFIG_UNCHECKED, ctx.span(1, 1),
-                   f"no FreeBSD {version or ''} name database; option and device names were not checked".replace("  ", " "),
+                   f"no FreeBSD {version or ''} name database; option and device names were not checked"
+                   .replace("  ", " "),
                    f"mscc has FreeBSD name databases for: {have}")
     return names
 
@@ -87,7 +89,8 @@ def _repeat(ctx, state, kind, name, value, removing, number, span) -> None:
     if before is None:
         return
     if before[0] == how:
-        ctx.report(codes.CONFIG_DUPLICATE, span, f"{kind} {name} repeats line {before[1]}", "remove one of the two lines")
+        ctx.report(codes.CONFIG_DUPLICATE, span, f"{kind} {name} repeats line {before[1]}",
+                   "remove one of the two lines")
     else:
         ctx.report(codes.CONFIG_CONTRADICTION, span,
                    f"{_shown(how, name)} undoes line {before[1]} ({_shown(before[0], name)})",

@@ -54,7 +54,7 @@ def _compare_file(path: Path, data: bytes) -> list[Difference]:
     except UnicodeDecodeError:
         return [Difference(display, "changed", 1, "", None)]
     old_lines, new_lines = old.splitlines(keepends=True), new.splitlines(keepends=True)
-    first = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines)) if a != b),
+    first = next((i for i, (a, b) in enumerate(zip(old_lines, new_lines, strict=False)) if a != b),
                  min(len(old_lines), len(new_lines))) + 1
     diff = "".join(difflib.unified_diff(old_lines, new_lines, f"{display} (committed)", f"{display} (regenerated)"))
     return [Difference(display, "changed", min(first, max(len(old_lines), 1)), diff, old)]

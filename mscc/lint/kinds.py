@@ -109,7 +109,7 @@ def sniff(text: str) -> str | None:
         return "openbsd-kernel"
     # Lines only one dialect writes, counted: a FreeBSD config with one NetBSD-ism in it is
     # still a FreeBSD config (and gets told about the NetBSD-ism).
-    netbsd = sum(1 for line, first in zip(lines, firsts)
+    netbsd = sum(1 for line, first in zip(lines, firsts, strict=False)
                  if first in ("no", "file-system", "pseudo-device") or _ATTACH.match(line))
     freebsd = sum(1 for first in firsts if first in _FREEBSD_WORDS)
     if netbsd or freebsd:

@@ -126,7 +126,8 @@ def _repeat(ctx: FileContext, a, first, name_span) -> None:
     if first is None:
         return
     if first.value == a.value:
-        ctx.report(codes.CONFIG_DUPLICATE, name_span, f"CONFIG_{a.symbol} is already set to {a.value} on line {first.line}",
+        ctx.report(codes.CONFIG_DUPLICATE, name_span,
+                   f"CONFIG_{a.symbol} is already set to {a.value} on line {first.line}",
                    "remove one of the two lines")
     else:
         ctx.report(codes.CONFIG_CONTRADICTION, name_span,

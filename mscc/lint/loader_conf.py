@@ -13,7 +13,6 @@ from mscc.lint.repeats import Repeats
 from mscc.lint.zfs_params import ZfsChecker
 
 _LINE = re.compile(r'^(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*(?P<value>"[^"]*"|[^\s"]*)\s*;?$')
-_YES_NO = re.compile(r"^(_load|_enable)$")
 
 
 def check(ctx: FileContext) -> None:
@@ -41,7 +40,8 @@ def check(ctx: FileContext) -> None:
         if tunable is None:
             continue
         if tunable.loader is False:
-            ctx.report(codes.CONFIG_WRONG_FILE, key_span, f"{key} is not a boot-time tunable; loader.conf cannot set it",
+            ctx.report(codes.CONFIG_WRONG_FILE, key_span,
+                       f"{key} is not a boot-time tunable; loader.conf cannot set it",
                        "set it in /etc/sysctl.conf")
         zfs.value(tunable, key, bare, value_span)
     zfs.finish()

@@ -86,7 +86,7 @@ def apply(diagnostics: list[Diagnostic], sources, checked: set[str]) -> list[Dia
             kept.append(d)
         else:
             used.add(hit)
-    for path, found in ignores.items():
+    for found in ignores.values():
         for ignore in found:
             if not ignore.codes:
                 if (ignore.span, "*") not in used:

@@ -23,7 +23,7 @@ def parse_number(text: str, suffixes: bool) -> int | None:
     getenv_quad() reads loader tunables. Linux module parameters take no suffix (kstrtoul)."""
     text = text.strip()
     match = re.fullmatch(r"(-?(?:0[xX][0-9a-fA-F]+|\d+))([kKmMgGtT]?)", text)
-    if not match or match.group(2) and not suffixes:
+    if not match or (match.group(2) and not suffixes):
         return None
     return int(match.group(1), 0) * _SUFFIX.get(match.group(2).lower(), 1)
 

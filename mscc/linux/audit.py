@@ -118,7 +118,7 @@ def tree_version(tree: Path) -> str | None:
         head = (tree / "Makefile").read_text(encoding="utf-8", errors="replace")[:2000]
     except OSError:
         return None
-    parts = {k: v for k, v in re.findall(r"^(VERSION|PATCHLEVEL|SUBLEVEL)\s*=\s*(\d+)", head, re.M)}
+    parts = dict(re.findall(r"^(VERSION|PATCHLEVEL|SUBLEVEL)\s*=\s*(\d+)", head, re.M))
     if "VERSION" not in parts or "PATCHLEVEL" not in parts:
         return None
     return f"{parts['VERSION']}.{parts['PATCHLEVEL']}.{parts.get('SUBLEVEL', '0')}"

@@ -18,9 +18,9 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 __all__ = [
     "Assignment", "BadLine", "Drop", "Symbol", "Definition", "Choice", "SymbolDB", "KconfigToolError",
@@ -414,7 +414,7 @@ class SymbolDB:
             suggestions = self.close_matches(name)
             return reason + (f" (did you mean {', '.join(suggestions)}?)" if suggestions else "")
         final = final_values.get(name)
-        if final is not None and _same_value(requested, final) or requested == "n" and final is None:
+        if (final is not None and _same_value(requested, final)) or (requested == "n" and final is None):
             return f"{name}={requested} survived"
         shown_final = final if final is not None else "not set (absent from .config)"
         return (_explain_invalid_value(info, requested)
@@ -477,7 +477,8 @@ class SymbolDB:
             # evaluating, so an otherwise unexplained absence points at the probe.
             return f"{info.name} depends on a toolchain probe that was false here: {probes[0]}"
         if not prompted:
-            return f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; {self._sources(info, values)}"
+            return (f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; "
+                    f"{self._sources(info, values)}")
         hidden = [d for d in prompted if d.prompt_if and eval_expr(d.prompt_if, values) == "n"]
         if len(hidden) == len(prompted):
             cond = hidden[0].prompt_if
@@ -498,7 +499,8 @@ class SymbolDB:
         if forcing:
             return f"{info.name} is selected by {', '.join(forcing)}; select overrides the requested {requested}"
         if not info.has_prompt:
-            return f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; {self._sources(info, values)}"
+            return (f"{info.name} has no prompt in {self.kernel_series}: users cannot set it; "
+                    f"{self._sources(info, values)}")
         return None
 
     def _active_selectors(self, name: str, values: Mapping[str, str], above: int) -> list[str]:
@@ -618,7 +620,7 @@ def _run(cmd: list[str], cwd: Path, log_path: Path) -> None:
         raise KconfigToolError(f"{cmd[0]} failed with status {result.returncode} (see {log_path})", result.stdout)
 
 
-def _tools_cache(tree: Path, arch: str, cross_compile: str) -> Path:
+def _tools_cache(tree: Path, arch: str, cross_compile: str | None) -> Path:
     """Where the built Kconfig host tools (scripts/basic/fixdep, scripts/kconfig/conf) of
     this tree and arch are kept between runs: building them in a fresh O= directory is most
     of a `make olddefconfig` (flex, bison and a dozen C files)."""
@@ -632,7 +634,7 @@ def _tools_cache(tree: Path, arch: str, cross_compile: str) -> Path:
     return Path(base) / "kconfig-tools" / key
 
 
-def prime_tools(tree: Path, out: Path, arch: str, cross_compile: str) -> None:
+def prime_tools(tree: Path, out: Path, arch: str, cross_compile: str | None) -> None:
     """Seed a new O= directory with the cached host tools (make still rebuilds them if they
     are stale: their .cmd files and timestamps travel with them)."""
     cached = _tools_cache(tree, arch, cross_compile) / "scripts"
@@ -643,7 +645,7 @@ def prime_tools(tree: Path, out: Path, arch: str, cross_compile: str) -> None:
             shutil.rmtree(out / "scripts", ignore_errors=True)  # make builds them from scratch
 
 
-def keep_tools(tree: Path, out: Path, arch: str, cross_compile: str) -> None:
+def keep_tools(tree: Path, out: Path, arch: str, cross_compile: str | None) -> None:
     """After a successful make: keep this O= directory's host tools for the next run. Written
     to a temporary name and renamed, so a concurrent run never sees half a copy."""
     cache = _tools_cache(tree, arch, cross_compile)

@@ -102,7 +102,7 @@ def test_locate_refuses_another_file(cache, monkeypatch, tmp_path):
     other = tmp_path / "other.config"
     other.write_text("CONFIG_64BIT=y\n")
     monkeypatch.setenv(alpine_base.ENV, str(other))
-    with pytest.raises(alpine_base.Unavailable, match="is not the virt.aarch64.config"):
+    with pytest.raises(alpine_base.Unavailable, match=r"is not the virt\.aarch64\.config"):
         alpine_base.locate()
     monkeypatch.setenv(alpine_base.ENV, str(tmp_path / "missing"))
     with pytest.raises(alpine_base.Unavailable, match="cannot read it"):
@@ -134,7 +134,7 @@ def test_locate_downloads_and_verifies(cache, monkeypatch, alpine_base_config):
 
 def test_a_download_that_differs_or_fails_is_refused(cache, monkeypatch):
     monkeypatch.setattr(alpine_base.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"<html>"))
-    with pytest.raises(alpine_base.Unavailable, match="did not give the virt.aarch64.config"):
+    with pytest.raises(alpine_base.Unavailable, match=r"did not give the virt\.aarch64\.config"):
         alpine_base.locate()
     assert not alpine_base.cached_path().exists()
 

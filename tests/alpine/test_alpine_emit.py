@@ -113,7 +113,7 @@ def test_modprobe_names_are_those_of_the_shipped_openzfs(example):
         linux = {i["linux"]: i.get("linux_module", "zfs") for i in known.values() if i.get("linux")}
         if "etc/modprobe.d/zfs.conf" not in files(bundle):
             continue
-        lines = [l for l in files(bundle)["etc/modprobe.d/zfs.conf"].content.splitlines() if l.startswith("options")]
+        lines = [ln for ln in files(bundle)["etc/modprobe.d/zfs.conf"].content.splitlines() if ln.startswith("options")]
         assert lines
         for line in lines:
             _, module, param = line.split(" ", 2)

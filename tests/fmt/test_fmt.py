@@ -194,7 +194,7 @@ def msk_texts(draw):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(msk_texts())
 def test_formatting_is_idempotent_and_keeps_the_tree(text):
-    module, problems = parse_text(text, "t.msk")
+    module, _problems = parse_text(text, "t.msk")
     assume(module is not None)
     once = fmt(text)
     assert fmt(once) == once

@@ -363,7 +363,8 @@ def test_real_db_header_and_size(real_db):
 
 def test_real_db_known_symbols(real_db):
     virtio_fs = real_db.lookup("VIRTIO_FS").definitions[0]
-    assert (virtio_fs.file, virtio_fs.depends, virtio_fs.selects) == ("fs/fuse/Kconfig", ("FUSE_FS",), (("VIRTIO", None),))
+    assert (virtio_fs.file, virtio_fs.depends, virtio_fs.selects) == \
+        ("fs/fuse/Kconfig", ("FUSE_FS",), (("VIRTIO", None),))
     page_choice = real_db.choices[real_db.lookup("ARM64_16K_PAGES").choice]
     assert page_choice.prompt == "Page size"
     assert page_choice.members == ("ARM64_4K_PAGES", "ARM64_16K_PAGES", "ARM64_64K_PAGES")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from runfixtures import FAIL, PASS, write_job
 
 from mscc.run import report as reports
-from mscc.run.cli import run
+from mscc.cli.run import run
 
 STUB = Path(__file__).with_name("stub_limactl.py")
 

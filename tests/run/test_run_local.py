@@ -25,16 +25,16 @@ from runfixtures import (
 )
 from runfixtures import new_mark
 
+from mscc.cli.run import parse_duration, run
+from mscc.run import report as reports
+from mscc.run.jobs import discover, select
+
 
 # Not in a tests/run/conftest.py: a second conftest module would shadow tests/conftest.py for
 # the modules that import from it (`from conftest import ...`) under pytest -n.
 @pytest.fixture
 def mark() -> str:
     return new_mark()
-
-from mscc.run import report as reports
-from mscc.run.cli import parse_duration, run
-from mscc.run.jobs import discover, select
 
 
 def invoke(*args: str):
@@ -249,7 +249,7 @@ def test_ctrl_c_kills_the_build_tree_and_writes_the_report(tmp_path, mark):
 
 
 def test_build_all_compiles_then_runs(tmp_path):
-    from mscc.run.cli import build_all
+    from mscc.cli.run import build_all
 
     out, results = tmp_path / "out", tmp_path / "results"
     result = CliRunner().invoke(build_all, [str(REPO / "examples" / "m3.msk"), "--target", "alpine", "-o", str(out),

@@ -19,7 +19,7 @@ from runfixtures import FAIL, HANG, PASS, REPO, SILENT, write_job
 from mscc.cli import main as compile_main
 from mscc.run import report as reports
 from mscc.run.backends.qemu import QemuBackend
-from mscc.run.cli import run
+from mscc.cli.run import run
 from mscc.run.guest import machine_archive
 
 BOOT = os.environ.get("MSCC_BOOT_TEST") == "1"

@@ -12,15 +12,15 @@ from click.testing import CliRunner
 from runfixtures import FAIL, HANG, PASS, REPO, SILENT, leftovers, write_job
 from runfixtures import new_mark
 
+from mscc.cli.run import run
+from mscc.run import report as reports
+
 
 # Not in a tests/run/conftest.py: a second conftest module would shadow tests/conftest.py for
 # the modules that import from it (`from conftest import ...`) under pytest -n.
 @pytest.fixture
 def mark() -> str:
     return new_mark()
-
-from mscc.run import report as reports
-from mscc.run.cli import run
 
 pytestmark = pytest.mark.skipif(sshd.missing() is not None, reason=str(sshd.missing()))
 
@@ -103,7 +103,7 @@ def test_ssh_unreachable_is_an_infrastructure_error(server, tmp_path):
 def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree, alpine_base_config):
     """`mscc build-all` end to end: compile an example for alpine, then run its real build.sh
     over ssh with AUDIT_ONLY=1 against the Linux 6.12 tree the kernel tests unpack."""
-    from mscc.run.cli import build_all
+    from mscc.cli.run import build_all
 
     out, results = tmp_path / "out", tmp_path / "results"
     base = alpine_base_config

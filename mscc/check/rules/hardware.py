@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mscc import codes
 from mscc.check.context import ProfileContext
 from mscc.check.rule import rule
-from mscc.diagnostics import Severity, diag
+from mscc.diagnostics import Diagnostic, Severity, diag
+from mscc.model import Chip
 from mscc.units import GIB, format_size
 
 
-def _host_memory(ctx: ProfileContext):
+def _host_memory(ctx: ProfileContext) -> int | None:
     return ctx.profile.get("hardware.memory")
 
 
-def _sold_sizes(chip) -> str:
+def _sold_sizes(chip: Chip) -> str:
     return ", ".join(f"{g} GB" for g in chip.memory_gb) or "none sourced"
 
 
-def _sourced_range(chip) -> tuple[int | None, int | None]:
+def _sourced_range(chip: Chip) -> tuple[int | None, int | None]:
     """The bounds an incomplete list is sourced with ("up to 128 GB"); None where no source gives one."""
     high = chip.memory_max if chip.memory_max is not None else max(chip.memory_gb, default=None)
     return chip.memory_min, high
@@ -43,7 +46,7 @@ profile air {
   hardware { chip = m1  memory = 16GiB }
 }
 """)
-def memory_sold(ctx: ProfileContext):
+def memory_sold(ctx: ProfileContext) -> Iterator[Diagnostic]:
     chip, memory = ctx.profile.chip, _host_memory(ctx)
     if chip is None or memory is None or not chip.memory_complete:
         return
@@ -74,7 +77,7 @@ profile studio {
   hardware { chip = m1-ultra  memory = 128GiB }
 }
 """)
-def memory_unsourced(ctx: ProfileContext):
+def memory_unsourced(ctx: ProfileContext) -> Iterator[Diagnostic]:
     chip, memory = ctx.profile.chip, _host_memory(ctx)
     if chip is None or memory is None or chip.memory_complete:
         return
@@ -113,7 +116,7 @@ profile mbp {
   vm { cpus = 8  memory = 8GiB }
 }
 """)
-def cpus_within_cores(ctx: ProfileContext):
+def cpus_within_cores(ctx: ProfileContext) -> Iterator[Diagnostic]:
     chip = ctx.profile.chip
     if chip is None:
         return
@@ -147,7 +150,7 @@ profile mini {
   vm { memory = 8GiB }
 }
 """)
-def vm_memory_below_host(ctx: ProfileContext):
+def vm_memory_below_host(ctx: ProfileContext) -> Iterator[Diagnostic]:
     host, vm = _host_memory(ctx), ctx.profile.get("vm.memory")
     if host is None or vm is None:
         return
@@ -171,7 +174,7 @@ profile mini {
   vm { memory = 8GiB }
 }
 """)
-def host_headroom(ctx: ProfileContext):
+def host_headroom(ctx: ProfileContext) -> Iterator[Diagnostic]:
     host, vm = _host_memory(ctx), ctx.profile.get("vm.memory")
     if host is None or vm is None or vm >= host:
         return
@@ -197,7 +200,7 @@ profile mbp {
   vm { hypervisor = vz  nested_virt = yes }
 }
 """, example_target="alpine")  # FreeBSD does not boot under vz (MS501): the passing example would not pass
-def nested_virt(ctx: ProfileContext):
+def nested_virt(ctx: ProfileContext) -> Iterator[Diagnostic]:
     chip = ctx.profile.chip
     if chip is None or not ctx.profile.get("vm.nested_virt"):
         return

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mscc import codes
 from mscc.check.context import ProfileContext, TargetContext
 from mscc.check.rule import rule
-from mscc.diagnostics import diag
+from mscc.diagnostics import Diagnostic, diag
 from mscc.targets import hypervisors
 
 _BASE = """
@@ -25,7 +27,7 @@ profile vm {{{_BASE}  kernel {{ page_size = 64K }}
 profile vm {{{_BASE}  kernel {{ page_size = 16K }}
 }}
 """, example_target="alpine")
-def no_64k_pages(ctx: ProfileContext):
+def no_64k_pages(ctx: ProfileContext) -> Iterator[Diagnostic]:
     value = ctx.profile.get("kernel.page_size")
     if value == "auto":
         return
@@ -49,7 +51,7 @@ profile vm {{{_BASE}  kernel {{ page_size = 16K }}
 profile vm {{{_BASE}  kernel {{ page_size = auto }}
 }}
 """)
-def page_size_supported(ctx: TargetContext):
+def page_size_supported(ctx: TargetContext) -> Iterator[Diagnostic]:
     value = ctx.profile.get("kernel.page_size")
     if value == "auto" or value not in (4096, 16384):
         return
@@ -72,7 +74,7 @@ profile vm {{{_BASE}  kernel {{ devices = [nvme, virtio-net] }}
 profile vm {{{_BASE}  kernel {{ devices = [virtio-blk, virtio-net] }}
 }}
 """)
-def keeps_boot_disk(ctx: TargetContext):
+def keeps_boot_disk(ctx: TargetContext) -> Iterator[Diagnostic]:
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     boot = hv["boot_disk"]
     if not any(d in ctx.devices and ctx.target.devices.get(d) for d in boot):
@@ -92,7 +94,7 @@ profile vm {{{_BASE}  kernel {{ devices = [virtio-blk, virtio-fs] }}
 profile vm {{{_BASE}  kernel {{ devices = [virtio-blk, virtio-net] }}
 }}
 """)
-def device_classes_supported(ctx: TargetContext):
+def device_classes_supported(ctx: TargetContext) -> Iterator[Diagnostic]:
     for cls in ctx.devices:
         if ctx.target.devices.get(cls) is None:
             note = ctx.target.data.get("device_notes", {}).get(cls)
@@ -122,7 +124,7 @@ profile vm {
   kernel { devices = [virtio-blk, virtio-net, virtio-gpu, usb-input] }
 }
 """, example_target="alpine")
-def usb_input_on_vz(ctx: TargetContext):
+def usb_input_on_vz(ctx: TargetContext) -> Iterator[Diagnostic]:
     hv = hypervisors()["hypervisors"][ctx.hypervisor]
     wanted = hv.get("input")
     if wanted and "virtio-gpu" in ctx.devices and wanted not in ctx.devices:
@@ -144,7 +146,7 @@ profile vm {{{_BASE}  kernel {{ debug = on }}
   zfs {{ arc_max = 2GiB }}
 }}
 """, example_target="alpine")
-def lock_debugging_with_zfs(ctx: TargetContext):
+def lock_debugging_with_zfs(ctx: TargetContext) -> Iterator[Diagnostic]:
     zfs = ctx.target.zfs
     if not zfs or not zfs.get("lock_debug_breaks_build"):
         return
@@ -166,7 +168,7 @@ profile vm {{{_BASE}  zfs {{ checksum = sha256  hw_checksums = yes }}
 profile vm {{{_BASE}  zfs {{ checksum = sha256 }}
 }}
 """, example_target="alpine")
-def hw_checksums(ctx: TargetContext):
+def hw_checksums(ctx: TargetContext) -> Iterator[Diagnostic]:
     zfs = ctx.target.zfs
     if not zfs or not ctx.profile.zfs_wanted or not ctx.profile.get("zfs.hw_checksums"):
         return

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from mscc import codes
-from mscc.check.context import ProfileContext, TargetContext
+from mscc.check.context import TargetContext
 from mscc.check.rule import rule
-from mscc.diagnostics import diag, registry
+from mscc.diagnostics import Diagnostic, diag, registry
 
 
 @rule(codes.VZ_FREEBSD, rationale="""
@@ -23,7 +25,7 @@ profile vm {
   vm { hypervisor = qemu  memory = 8GiB }
 }
 """)
-def hypervisor_boots(ctx: TargetContext):
+def hypervisor_boots(ctx: TargetContext) -> Iterator[Diagnostic]:
     hv = ctx.target.hypervisor(ctx.hypervisor)
     if hv.get("boots", True):
         since, version = hv.get("since"), ctx.version
@@ -52,7 +54,7 @@ profile vm {
   vm { memory = 8GiB  os = freebsd  version = "14.3" }
 }
 """)
-def version_supported(ctx: TargetContext):
+def version_supported(ctx: TargetContext) -> Iterator[Diagnostic]:
     if ctx.version is None:
         known = ", ".join(sorted(ctx.target.data["versions"]))
         yield diag(codes.UNSUPPORTED_VERSION, ctx.profile.where("vm.version"),

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from mscc import codes
 from mscc.check.context import ProfileContext, TargetContext
 from mscc.check.rule import rule
-from mscc.diagnostics import diag
+from mscc.diagnostics import Diagnostic, diag
 from mscc.language import ACCEPT_LOSS
 from mscc.suggest import did_you_mean
 from mscc.units import GIB, MIB, format_size
@@ -39,7 +40,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 95% of vm.memory }}
 profile vm {{{_BASE}  zfs {{ arc_max = 75% of vm.memory }}
 }}
 """)
-def arc_max_bounds(ctx: TargetContext):
+def arc_max_bounds(ctx: TargetContext) -> Iterator[Diagnostic]:
     if not _zfs(ctx) or not ctx.profile.has("zfs.arc_max"):
         return
     arc_max, vm = ctx.profile.get("zfs.arc_max"), ctx.profile.get("vm.memory")
@@ -66,7 +67,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 2GiB  arc_min = 4GiB }}
 profile vm {{{_BASE}  zfs {{ arc_max = 4GiB  arc_min = 1GiB }}
 }}
 """)
-def arc_min_bounds(ctx: TargetContext):
+def arc_min_bounds(ctx: TargetContext) -> Iterator[Diagnostic]:
     if not _zfs(ctx) or not ctx.profile.has("zfs.arc_min"):
         return
     arc_min = ctx.profile.get("zfs.arc_min")
@@ -97,7 +98,7 @@ profile vm {{{_BASE}  zfs {{ slog = ram }}
 profile vm {{{_BASE}  zfs {{ slog = none }}
 }}
 """)
-def volatile_slog(ctx: TargetContext):
+def volatile_slog(ctx: TargetContext) -> Iterator[Diagnostic]:
     if not _zfs(ctx):
         return
     slog = ctx.profile.get("zfs.slog")
@@ -129,7 +130,7 @@ profile vm {{{_BASE}  zfs {{ sync = disabled }}
 profile vm {{{_BASE}  zfs {{ sync = standard }}
 }}
 """)
-def sync_disabled(ctx: TargetContext):
+def sync_disabled(ctx: TargetContext) -> Iterator[Diagnostic]:
     if not _zfs(ctx) or ACCEPT_LOSS in (ctx.profile.get("zfs.accept") or ()):
         return
     places = []
@@ -153,7 +154,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 2GiB }}
 profile vm {{{_BASE}  kernel {{ debug = off }}
 }}
 """, example_target="openbsd")
-def zfs_available(ctx: TargetContext):
+def zfs_available(ctx: TargetContext) -> Iterator[Diagnostic]:
     if ctx.profile.zfs_wanted and not ctx.target.zfs:
         yield diag(codes.NO_ZFS, ctx.profile.span_of_block("zfs"),
                    f"{ctx.target.data['title']} has no ZFS",
@@ -172,7 +173,7 @@ profile vm {{{_BASE}  zfs {{ arc_max = 2GiB }}
 profile vm {{{_BASE}  zfs {{ enabled = no }}
 }}
 """, example_target="netbsd")
-def zfs_maturity(ctx: TargetContext):
+def zfs_maturity(ctx: TargetContext) -> Iterator[Diagnostic]:
     zfs = ctx.target.zfs
     if ctx.profile.zfs_wanted and zfs and zfs.get("maturity_warning"):
         yield diag(codes.ZFS_IMMATURE, ctx.profile.span_of_block("zfs"), zfs["maturity_warning"],
@@ -195,7 +196,7 @@ profile vm {{{_BASE}  zfs {{
   }}
 }}
 """)
-def tunables_known(ctx: TargetContext):
+def tunables_known(ctx: TargetContext) -> Iterator[Diagnostic]:
     zfs = ctx.target.zfs if _zfs(ctx) else None
     if zfs is None or not ctx.profile.tunables or zfs.get("provider") != "openzfs" or ctx.version is None:
         return
@@ -219,7 +220,8 @@ def tunables_known(ctx: TargetContext):
                        f"{shipped} has no module parameter '{name}'",
                        did_you_mean(name, known) or f"see zfs(4) of OpenZFS {series}")
         elif ctx.target.name == "freebsd" and not known[name].get("freebsd"):
-            yield diag(codes.UNKNOWN_TUNABLE, located.span, f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
+            yield diag(codes.UNKNOWN_TUNABLE, located.span,
+                       f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
 
 
 _POOL = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
@@ -246,12 +248,12 @@ profile vm {
   zfs { pool = "zroot"  dataset "zroot/db" { recordsize = 16K } }
 }
 """)
-def zfs_names(ctx: ProfileContext):
+def zfs_names(ctx: ProfileContext) -> Iterator[Diagnostic]:
     p = ctx.profile
     if not p.zfs_wanted:
         return
     pool = p.get("zfs.pool")
-    if not _POOL.match(pool) or pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS:
+    if not _POOL.match(pool) or (pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS):
         yield diag(codes.BAD_ZFS_NAME, p.where("zfs.pool"), f"{pool!r} is not a valid pool name",
                    "a pool name starts with a letter and holds letters, digits, _ . : -")
     for ds in p.datasets:
@@ -268,7 +270,7 @@ def zfs_names(ctx: ProfileContext):
                        "write an absolute path such as /dev/vtbd1")
     recordsizes = [("zfs.recordsize", p.settings.get("zfs.recordsize"))] + [
         (ds.name, ds.props.get("recordsize")) for ds in p.datasets]
-    for where, located in recordsizes:
+    for _where, located in recordsizes:
         if located is None:
             continue
         size = located.value

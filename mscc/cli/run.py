@@ -1,4 +1,4 @@
-"""`mscc run` and `mscc build-all`: click commands, added to the main group lazily.
+"""`mscc run` and `mscc build-all`: the command line of the runner (mscc/run/).
 
 Exit status: 0 every job passed or was cached, 1 a build failed or timed out (or, for
 build-all, the compile failed), 2 usage, 3 infrastructure (boot, connection, copy),
@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -39,7 +40,7 @@ def parse_duration(text: str) -> float:
 class Duration(click.ParamType):
     name = "duration"
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> float:
         if isinstance(value, float):
             return value
         try:
@@ -48,7 +49,7 @@ class Duration(click.ParamType):
             self.fail(f"{value!r} is not a duration such as 90s, 30m, 6h or 1h30m", param, ctx)
 
 
-def run_options(func):
+def run_options(func: Callable[..., None]) -> Callable[..., None]:
     """The options `mscc run` and `mscc build-all` share, in help order."""
     options = [
         click.option("--only", "only", multiple=True, metavar="PROFILE/TARGET",
@@ -153,7 +154,7 @@ def execute(out: Path, kwargs: dict) -> int:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path), required=False)
 @run_options
 @run_ci_options
-def run(out: Path | None, **kwargs) -> None:
+def run(out: Path | None, **kwargs: object) -> None:
     """Run the build scripts `mscc compile` wrote under OUT, one job per PROFILE/TARGET."""
     # --plan and --merge-reports (mscc/ci) replace the run; without them OUT is required.
     ci_code = run_ci_dispatch(out, kwargs)
@@ -170,14 +171,10 @@ def run(out: Path | None, **kwargs) -> None:
               show_default=True, help="Where the compiled files go (then run from there).")
 @run_options
 @click.pass_context
-def build_all(ctx: click.Context, /, file: str, target: str | None, output: str, **kwargs) -> None:
+def build_all(ctx: click.Context, /, file: str, target: str | None, output: str, **kwargs: object) -> None:
     """Compile FILE, then run every profile/target pair it wrote, in order."""
-    root = ctx.find_root().command
-    if not isinstance(root, click.Group):  # invoked on its own (tests, other front ends)
-        from mscc.cli import main as root
-    compile_command = root.get_command(ctx, "compile")  # type: ignore[attr-defined]
-    if compile_command is None:
-        raise click.UsageError("this mscc has no compile command")
+    from mscc.cli.compile import compile_command
+
     try:
         ctx.invoke(compile_command, file=file, target=target, output=output, fmt=None)
         compiled = 0
