@@ -28,7 +28,7 @@ COMMANDS: dict[str, str] = {
     "targets": "mscc.cli.info:list_targets",
     "run": "mscc.cli.run:run",
     "build-all": "mscc.cli.run:build_all",
-    "ci": "mscc.ci.cli:ci_group",
+    "ci": "mscc.cli.ci:ci_group",
 }
 
 

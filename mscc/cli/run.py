@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from mscc.ci.cli import run_ci_dispatch, run_ci_options
+from mscc.cli.ci import run_ci_dispatch, run_ci_options
 from mscc.run.backends import BACKENDS
 
 DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)([smhd]?))")

@@ -1,5 +1,5 @@
-"""`mscc ci github` and `mscc ci collect`, and the `--plan`/`--merge-reports` options that
-mscc/cli/run.py lends `mscc run`.
+"""`mscc ci github` and `mscc ci collect` (the logic is in mscc/ci/), and the `--plan` and
+`--merge-reports` options that mscc/cli/run.py lends `mscc run`.
 
 Exit status of `ci github`: 0 written (or, with --check, up to date), 1 stale with --check or
 the .msk files have errors, 2 usage.
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import difflib
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -127,7 +129,7 @@ def collect_command(reports: tuple[Path, ...], dist: Path) -> None:
 
 # --------------------------------------------------------------------------- for `mscc run`
 
-def run_ci_options(func):
+def run_ci_options(func: Callable[..., None]) -> Callable[..., None]:
     """--plan and --merge-reports, added to `mscc run` by mscc/cli/run.py."""
     func = click.option("--merge-reports", "merge_reports", multiple=True, metavar="PATH",
                         type=click.Path(exists=True, path_type=Path),
@@ -138,7 +140,7 @@ def run_ci_options(func):
     return func
 
 
-def run_ci_dispatch(out: Path | None, kwargs: dict) -> int | None:
+def run_ci_dispatch(out: Path | None, kwargs: dict[str, Any]) -> int | None:
     """The exit status when --plan or --merge-reports was given (they replace the run), else None."""
     plan, merge_paths = kwargs.pop("plan", None), kwargs.pop("merge_reports", ())
     if plan and merge_paths:
