@@ -183,3 +183,12 @@ def test_scalars_read_back_as_the_same_string(value):
 def test_literal_blocks_keep_scripts_byte_for_byte():
     for script in ("a\n", "a\n  b\nc\n", "if x; then\n    y\nfi\n", "a \n", "\tx\n", "a\n\n\nb\n", " a\n"):
         assert yaml.safe_load(yamlout.dump({"run": script}))["run"] == script
+
+
+def test_the_pre_commit_hook_runs_check_on_profiles_and_workflows():
+    hooks = {h["id"]: h for h in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    hook = hooks["mscc-ci-github"]
+    assert hook["entry"] == "mscc ci github --check" and hook["pass_filenames"] is False
+    files = re.compile(hook["files"])
+    assert files.search("profiles/a.msk") and files.search(".github/workflows/mscc.yml")
+    assert not files.search("src/main.py")
