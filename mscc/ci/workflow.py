@@ -104,11 +104,12 @@ for set in {" ".join(NETBSD_SETS)}; do
         mv "$cache/$set.tgz.part" "$cache/$set.tgz"
     fi
 done
-sudo mkdir -p /usr/src /usr/obj
-sudo chown "$(id -u):$(id -g)" /usr/src /usr/obj
+# The sets unpack as usr/src/…; as root, so tar may set the attributes of / and /usr.
 for set in {" ".join(NETBSD_SETS)}; do
-    tar -C /usr/src --strip-components=3 -xzf "$cache/$set.tgz"
+    sudo tar -C / -xzf "$cache/$set.tgz"
 done
+sudo mkdir -p /usr/obj
+sudo chown -R "$(id -u):$(id -g)" /usr/src /usr/obj
 """
 
 # Inside the guests (always sh, per vmactions): Python for mscc, then the release's sources.
@@ -158,7 +159,7 @@ def build_job(opts: Options) -> dict[str, Any]:
             steps.append({"name": f"build ({target}, inside a {target} VM)", "if": _when(target),
                           "uses": uses(f"{target}-vm", pin),
                           "with": {"release": "${{ matrix.version }}", "arch": "aarch64",
-                                   "envs": "JOB RUN_TIMEOUT MSCC_INSTALL OS_VERSION",
+                                   "envs": "JOB RUN_TIMEOUT MSCC_INSTALL OS_VERSION PIP_BREAK_SYSTEM_PACKAGES",
                                    "sync": "rsync", "copyback": True, "prepare": prepare, "run": run}})
     steps.append({"uses": uses("upload-artifact", pin), "if": "always()",
                   "with": {"name": "results-${{ matrix.slug }}", "path": "results", "if-no-files-found": "warn",
@@ -237,7 +238,8 @@ def document(opts: Options) -> dict[str, Any]:
         "permissions": {},
         "concurrency": {"group": "mscc-${{ github.ref }}", "cancel-in-progress": False},
         "defaults": {"run": {"shell": "bash"}},
-        "env": {"MSCC_INSTALL": opts.install, "PIP_DISABLE_PIP_VERSION_CHECK": "1"},
+        # PIP_BREAK_SYSTEM_PACKAGES: the guests and the container have one Python, the system's.
+        "env": {"MSCC_INSTALL": opts.install, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_BREAK_SYSTEM_PACKAGES": "1"},
         "jobs": {
             "compile": compile_job(opts),
             "build": build_job(opts),
