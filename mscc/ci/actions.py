@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mscc.ci.yamlout import Commented
+
 
 @dataclass(frozen=True)
 class Action:
@@ -19,7 +21,9 @@ class Action:
     inputs: tuple[str, ...]   # the inputs mscc passes; each exists in action.yml at `commit`
 
     def ref(self, pin_sha: bool) -> str:
-        return f"{self.repo}@{self.commit if pin_sha else self.tag}"
+        if pin_sha:
+            return Commented(f"{self.repo}@{self.commit}", self.tag)
+        return f"{self.repo}@{self.tag}"
 
     @property
     def source(self) -> str:

@@ -17,6 +17,18 @@ _RESERVED = re.compile(r"(?i:y|yes|n|no|true|false|on|off|null|~)")
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")
 _NUMBERISH = re.compile(r"[-+.0-9]")
 
+class Commented(str):
+    """A string scalar written with a trailing comment (`uses: x@<sha>  # v1.2.3`, the form
+    Dependabot and Renovate keep up to date). The comment is mscc's own text, never input."""
+
+    comment: str
+
+    def __new__(cls, value: str, comment: str) -> Commented:
+        made = super().__new__(cls, value)
+        made.comment = "".join(ch for ch in comment if ch.isprintable())
+        return made
+
+
 Value = str | int | bool | Mapping[str, "Value"] | Sequence["Value"] | None
 
 
@@ -74,6 +86,8 @@ def _entry(head: str, item: Value, indent: int) -> list[str]:
         return [head, *_value(item, indent + 2)]
     if isinstance(item, Mapping | list | tuple):
         return [f"{head} {'{}' if isinstance(item, Mapping) else '[]'}"]
+    if isinstance(item, Commented):
+        return [f"{head} {scalar(str(item))}  # {item.comment}"]
     return [f"{head} {scalar(item)}"]  # type: ignore[arg-type]
 
 

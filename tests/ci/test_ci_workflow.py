@@ -101,6 +101,8 @@ def test_least_permissions_and_pins(workflows):
             expected = {"contents": "write"} if job_name == "release" else {"contents": "read"}
             assert job["permissions"] == expected
         refs = re.findall(r"uses: \"([^\"]+)\"", text)
+        if name.endswith("pinned"):
+            assert all(re.search(r"@[0-9a-f]{40}\"  # v[0-9.]+$", ln) for ln in text.splitlines() if "uses:" in ln)
         known = {a.repo: a for a in ACTIONS.values()}
         for ref in refs:
             repo, _, pin = ref.partition("@")
