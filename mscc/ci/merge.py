@@ -112,8 +112,10 @@ def merge(paths: list[Path], out: Path | None = None, only: tuple[str, ...] = ()
             name = f"{job['profile']}/{job['target']}"
             if name in by_name and by_name[name].status in GOOD:
                 continue  # a re-run that passed wins over an earlier failure
-            by_name[name] = Row(name, job["status"], float(job["duration"]), len(job["artifacts"]),
-                                str(job.get("reason", "")))
+            reason = str(job.get("reason", ""))
+            if doc["backend"]["name"] == "dry-run":
+                reason = reason or "dry-run: checked, nothing built"
+            by_name[name] = Row(name, job["status"], float(job["duration"]), len(job["artifacts"]), reason)
         for name in doc["not_run"]:
             if isinstance(name, str):
                 by_name.setdefault(name, Row(name, "not-run", reason="not started"))

@@ -153,3 +153,10 @@ def test_collect_refuses_a_tampered_artifact(ran, tmp_path):
     done = mscc("ci", "collect", str(copy), "-o", str(tmp_path / "dist"))
     assert done.returncode == 1 and "differs from its sha256" in done.stderr
     assert "web-alpine-Image" not in (tmp_path / "dist" / "SHA256SUMS").read_text()
+
+
+def test_merge_says_when_a_report_built_nothing(ran, tmp_path):
+    done = mscc("run", str(ran["out"]), "--only", "web/alpine", "--results", str(tmp_path / "dry"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    merged = mscc("run", "--merge-reports", str(tmp_path / "dry"))
+    assert "| web/alpine | ✅ passed |" in merged.stdout and "dry-run: checked, nothing built" in merged.stdout
