@@ -61,6 +61,8 @@ def github(files: tuple[str, ...], target: str | None, output: str, check: bool,
         raise click.UsageError(f"--target {target!r}: choose one of {', '.join((*TARGETS, 'all'))}")
     if install is not None and (not install.strip() or any(not ch.isprintable() for ch in install)):
         raise click.UsageError("--install: give a pip requirement or path on one line")
+    if any(not ch.isprintable() for ch in output):
+        raise click.UsageError("-o: give a file name without control characters")
     relative = tuple(_repo_relative(f) for f in files)
     wanted, _ = _targets_for(target)
     found: set[str] = set()

@@ -194,3 +194,11 @@ def test_the_pre_commit_hook_runs_check_on_profiles_and_workflows():
     files = re.compile(hook["files"])
     assert files.search("profiles/a.msk") and files.search(".github/workflows/mscc.yml")
     assert not files.search("src/main.py")
+
+
+def test_control_characters_in_the_output_name_are_refused(tmp_path):
+    shutil.copy(REPO / "examples/m1-air.msk", tmp_path / "m1-air.msk")
+    shutil.copy(REPO / "examples/common.msk", tmp_path / "common.msk")
+    done = mscc("ci", "github", "m1-air.msk", "-o", "wf\nx.yml", cwd=tmp_path)
+    assert done.returncode == 2 and "control characters" in done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["common.msk", "m1-air.msk"]
