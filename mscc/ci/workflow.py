@@ -261,6 +261,49 @@ def command_line(opts: Options) -> str:
     return _words(words)
 
 
+def wanted_targets(target_option: str | None) -> list[str] | None:
+    """The targets to compile for, as `mscc compile --target` chooses them (None: each
+    profile's vm.os; all: every target this installation can emit)."""
+    from mscc import targets
+    from mscc.emit.registry import has_emitter
+    from mscc.language import TARGETS
+
+    if target_option is None:
+        return None
+    if target_option == "all":
+        have = set(targets.available())
+        return [t for t in TARGETS if t in have and has_emitter(t)]
+    return [target_option]
+
+
+@dataclass
+class Generated:
+    text: str | None            # the workflow, or None when the files have errors
+    results: list               # one mscc.compiler.Result per file
+    targets: tuple[str, ...]
+    problem: str | None = None  # why there is no workflow, when it is not the files' errors
+
+
+def generate(files: Sequence[str], target_option: str | None, output: str, pin_sha: bool,
+             install: str | None) -> Generated:
+    """Compile FILES (to learn which targets the build job needs steps for) and render."""
+    from mscc.compiler import compile_file
+
+    wanted = wanted_targets(target_option)
+    results = [compile_file(file, wanted) for file in files]
+    found = sorted({t for result in results for _, t in result.written})
+    if not all(result.ok for result in results):
+        return Generated(None, results, tuple(found))
+    unplaced = [t for t in found if t not in PLACEMENTS]
+    if unplaced:
+        return Generated(None, results, tuple(found), f"no CI placement for target(s) {', '.join(unplaced)}")
+    if not found:
+        return Generated(None, results, (), "the files define no profile with a build script")
+    options = Options(files=tuple(files), targets=tuple(found), target_option=target_option, output=output,
+                      pin_sha=pin_sha, **({"install": install} if install is not None else {}))
+    return Generated(render(options), results, tuple(found))
+
+
 def _used(document: dict[str, Any]) -> list[str]:
     refs = {step["uses"].partition("@")[0] for job in document["jobs"].values() for step in job["steps"]
             if "uses" in step}

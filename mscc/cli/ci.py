@@ -51,10 +51,7 @@ def github(files: tuple[str, ...], target: str | None, output: str, check: bool,
            install: str | None) -> None:
     """Write the GitHub Actions workflow that compiles FILES, builds every profile × target on
     a runner that fits it, reports, and releases on tags."""
-    from mscc.ci.plan import PLACEMENTS
-    from mscc.ci.workflow import Options, render
-    from mscc.cli.compile import _targets_for
-    from mscc.compiler import compile_file
+    from mscc.ci.workflow import generate
     from mscc.language import TARGETS
 
     if target is not None and target not in (*TARGETS, "all"):
@@ -64,26 +61,15 @@ def github(files: tuple[str, ...], target: str | None, output: str, check: bool,
     if any(not ch.isprintable() for ch in output):
         raise click.UsageError("-o: give a file name without control characters")
     relative = tuple(_repo_relative(f) for f in files)
-    wanted, _ = _targets_for(target)
-    found: set[str] = set()
-    failed = False
-    for file in files:
-        result = compile_file(file, wanted, emit=True)
-        if not result.ok:
+    made = generate(relative, target, output, pin_sha, install)
+    if made.text is None and made.problem is None:
+        for result in made.results:
             show_diagnostics(result.diagnostics, result.sources, None)
-            failed = True
-        found.update(t for _, t in result.written)
-    if failed:
         status("mscc ci: no workflow written: the files have errors (the compile job would fail on them)")
         sys.exit(1)
-    unplaced = sorted(found - set(PLACEMENTS))
-    if unplaced:
-        raise click.UsageError(f"no CI placement for target(s) {', '.join(unplaced)}")
-    if not found:
-        raise click.UsageError("the files define no profile with a build script")
-    options = Options(files=relative, targets=tuple(sorted(found)), target_option=target, output=output,
-                      pin_sha=pin_sha, **({"install": install} if install is not None else {}))
-    text = render(options)
+    if made.text is None:
+        raise click.UsageError(made.problem or "no workflow")
+    text = made.text
     path = Path(output)
     if check:
         sys.exit(_check(path, text))
@@ -92,7 +78,7 @@ def github(files: tuple[str, ...], target: str | None, output: str, check: bool,
         path.write_text(text, encoding="utf-8")
     except OSError as err:
         raise click.UsageError(f"cannot write {output}: {err.strerror or err}") from None
-    status(f"wrote {output} ({len(found)} target(s): {', '.join(sorted(found))})")
+    status(f"wrote {output} ({len(made.targets)} target(s): {', '.join(made.targets)})")
 
 
 def _check(path: Path, text: str) -> int:

@@ -150,7 +150,8 @@ def _expand(paths, settings: Settings):
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+                # .github: workflows `mscc ci github` wrote are mscc output too
+                dirs[:] = sorted(d for d in dirs if (not d.startswith(".") or d == ".github") and d not in _SKIP_DIRS)
                 for name in sorted(files):
                     full = os.path.normpath(os.path.join(root, name))
                     if kinds.worth_reading(full) and full not in seen and not settings.excluded(full):
