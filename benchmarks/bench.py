@@ -5,11 +5,13 @@
   mscc --version                 start-up of the CLI
   mscc lint, 1 / 100 / 1000 .msk files generated from examples/
   mscc compile --target all      on one example
+  yamllint on a one-line YAML file, beside mscc lint of one .msk and of one loader.conf
 
-and prints the median wall time of each, its ratio to `python -c pass`, and the goals of
-issue 5: lint of one file within 4x of `python -c pass`, 1,000 files in under 3 s, and a
-cost linear in the number of files. `--json` prints the numbers as JSON instead; `--check`
-exits 1 when a goal is missed.
+and prints the median wall time of each, its ratio to `python -c pass`, the median CPU time
+(user + system of the child) of one-file `mscc lint` against `yamllint` run by the same
+interpreter in the same run (issue 10: at most 1.0x), and the goals of issue 5: lint of one
+file within 4x of `python -c pass`, 1,000 files in under 3 s, and a cost linear in the number
+of files. `--json` prints the numbers as JSON instead; `--check` exits 1 when a goal is missed.
 
     python benchmarks/bench.py [--runs 7] [--json] [--check]
 """
@@ -40,6 +42,16 @@ def mscc_command() -> tuple[list[str], str]:
     return [sys.executable, "-m", "mscc"], "python -m mscc"
 
 
+def tool_command(name: str, module: str) -> list[str] | None:
+    """A console script installed beside this interpreter, else `python -m module`, else None."""
+    script = Path(sys.executable).parent / name
+    if script.is_file():
+        return [str(script)]
+    import importlib.util
+
+    return [sys.executable, "-m", module] if importlib.util.find_spec(module) else None
+
+
 def make_tree(directory: Path, count: int) -> list[str]:
     """`count` profiles cycled from the examples, each in its own file, beside common.msk."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -62,17 +74,23 @@ def child_env() -> dict:
 
 
 def timed(cmd: list[str], runs: int, cwd: Path, expect: tuple[int, ...] = (0,)) -> dict:
-    times = []
+    import resource
+
+    times, cpu = [], []
     env = child_env()
     for _ in range(runs + 1):  # the first run warms caches (pyc, Lark's grammar cache) and is dropped
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         start = time.perf_counter()
         done = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
         elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if done.returncode not in expect:
             return {"error": f"exit {done.returncode}: {(done.stderr or done.stdout).strip()[-300:]}"}
         times.append(elapsed)
-    times = times[1:]
-    return {"median": statistics.median(times), "min": min(times), "runs": runs, "exit": done.returncode}
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    times, cpu = times[1:], cpu[1:]
+    return {"median": statistics.median(times), "min": min(times), "cpu": statistics.median(cpu),
+            "runs": runs, "exit": done.returncode}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,8 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="mscc-bench-") as tmp:
         tmp = Path(tmp)
         trees = {n: make_tree(tmp / f"lint-{n}", n) for n in (1, 100, 1000)}
+        (tmp / "one.yaml").write_text("key: value\n", encoding="utf-8")
+        (tmp / "loader.conf").write_text('zfs_load="YES"\n', encoding="utf-8")
         few = max(3, args.runs // 2)  # the long runs take seconds each
-        plan = [
+        yamllint = tool_command("yamllint", "yamllint")
+        side_by_side = [
+            ("yamllint (1-line YAML)", yamllint + [str(tmp / "one.yaml")], args.runs),
+            (f"{shown} lint (1 loader.conf)", mscc + ["lint", str(tmp / "loader.conf")], args.runs),
+        ] if yamllint else []
+        plan = side_by_side + [
             ("python -c pass", [sys.executable, "-c", "pass"], args.runs),
             (f"{shown} --version", mscc + ["--version"], args.runs),
             (f"{shown} lint (1 file)", mscc + ["lint"] + trees[1], args.runs),
@@ -107,6 +132,13 @@ def main(argv: list[str] | None = None) -> int:
             entry["ratio"] = entry["median"] / base
     lint = [results[f"{shown} lint ({n} file{'s' if n > 1 else ''})"].get("median") for n in (1, 100, 1000)]
     goals = {}
+    yaml_cpu = results.get("yamllint (1-line YAML)", {}).get("cpu")
+    cpu_ratios = {}
+    if yaml_cpu:
+        for name in (f"{shown} lint (1 file)", f"{shown} lint (1 loader.conf)"):
+            if results.get(name, {}).get("cpu"):
+                cpu_ratios[name] = results[name]["cpu"] / yaml_cpu
+                results[name]["cpu_ratio_to_yamllint"] = cpu_ratios[name]
     if all(lint) and base:
         per_file_100 = (lint[1] - lint[0]) / 99
         per_file_1000 = (lint[2] - lint[0]) / 999
@@ -119,21 +151,28 @@ def main(argv: list[str] | None = None) -> int:
         extra = {"per_file_ms_at_100": per_file_100 * 1e3, "per_file_ms_at_1000": per_file_1000 * 1e3}
     else:
         extra = {}
+    for name, ratio in cpu_ratios.items():
+        goals[f"{name}: CPU within 1.0x of yamllint"] = ratio <= 1.0
 
     if args.json:
         print(json.dumps({"python": sys.version.split()[0], "cpus": os.cpu_count(), "results": results,
-                          "goals": goals, **extra}, indent=2))
+                          "cpu_ratio_to_yamllint": cpu_ratios, "goals": goals, **extra}, indent=2))
     else:
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"Python {sys.version.split()[0]} on {os.cpu_count()} CPUs, load average {load:.1f} at the end; "
               "median and fastest of the measured runs\n")
-        print(f"{'command':48} {'median':>9} {'fastest':>9} {'ratio':>7}")
+        print(f"{'command':48} {'median':>9} {'fastest':>9} {'ratio':>7} {'CPU':>8}")
         for name, entry in results.items():
             if "error" in entry:
                 print(f"{name:48} {'failed':>9}   {entry['error']}")
             else:
                 print(f"{name:48} {entry['median'] * 1e3:7.0f}ms {entry['min'] * 1e3:7.0f}ms "
-                      f"{entry.get('ratio', 0):6.1f}x")
+                      f"{entry.get('ratio', 0):6.1f}x {entry['cpu'] * 1e3:6.0f}ms")
+        if yamllint is None:
+            print("\nyamllint is not installed beside this interpreter (pip install 'mscc[bench]'): no CPU ratio")
+        for name, ratio in cpu_ratios.items():
+            print(f"\nCPU of {name} / yamllint (1-line YAML): {ratio:.2f}x (medians, same interpreter, same run)"
+                  if name.endswith("(1 file)") else f"CPU of {name} / yamllint: {ratio:.2f}x")
         if extra:
             print(f"\nper extra file: {extra['per_file_ms_at_100']:.2f} ms (100 files), "
                   f"{extra['per_file_ms_at_1000']:.2f} ms (1000 files)")

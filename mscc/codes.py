@@ -146,7 +146,8 @@ FOREIGN_DEVICE_PATH = register("MS623", "foreign-device-path", W,
 
 # NetBSD and OpenBSD kernel configs (mscc.emit.netbsd, mscc.emit.openbsd)
 NO_UNSELECTED = register("MS631", "no-unselected", E,
-                         "`no options X` or `no dev* at parent?` for what GENERIC64 does not select: config(1) stops")
+                         "`no dev* at parent?` (an error) or `no options X` (a warning) for what GENERIC64 does not "
+                         "select")
 NAME_UNCONFIRMED = register("MS632", "name-unconfirmed", W,
                             "mscc's NetBSD data cannot confirm the name or whether GENERIC64 selects it")
 ZFS_TUNABLES_UNSUPPORTED = register("MS633", "zfs-tunables-unsupported", W,
@@ -155,3 +156,11 @@ DUPLICATE_OPTION = register("MS634", "duplicate-option", E,
                             "an option the generated config already selects: OpenBSD config(8) stops")
 NO_CONSOLE_ON_VZ = register("MS635", "no-console-on-vz", W,
                             "under vz the guest's only console is a virtio-gpu framebuffer, and it is not kept")
+
+# minimal images (mscc.emit.freebsd_image)
+BAD_IMAGE_PACKAGE = register("MS641", "bad-image-package", E,
+                             "an image package the release does not define, or one the image cannot take")
+UNKNOWN_SRC_KNOB = register("MS642", "unknown-src-knob", E,
+                            "a src.conf knob the release does not document: make ignores it in silence")
+IMAGE_PACKAGES_UNCHECKED = register("MS643", "image-packages-unchecked", N,
+                                    "image packages mscc has no name list for, so they were not checked")

@@ -135,6 +135,13 @@ def _vm(body: str = "", os: str = "freebsd", head: str = "") -> str:
             f"  vm {{ os = {os}  memory = 8GiB }}\n{body}}}\n")
 
 
+def _image(version: str, setting: str = "", raw: str = "") -> str:
+    """A FreeBSD `version` profile with a minimal image, plus an image setting or raw line."""
+    body = "  image {\n    minimal = yes\n" + (f"    {setting}\n" if setting else "") + "  }\n"
+    body += f"  raw freebsd {{ {raw} }}\n" if raw else ""
+    return _vm(body).replace("os = freebsd", f'os = freebsd  version = "{version}"')
+
+
 _M3 = "  hardware { chip = m3-pro  memory = 36GiB }\n"
 
 
@@ -351,15 +358,16 @@ STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
         _compile({"vm.msk": _on("alpine", '  zfs { slog = "/dev/vtbd1" }\n')}),
         _compile({"vm.msk": _on("alpine", '  zfs { slog = "/dev/vdb" }\n')})),
     _stage(codes.NO_UNSELECTED, """
-        NetBSD's config(1) stops at `no options X` or `no dev* at parent?` when the included
-        GENERIC64 does not select X: there is nothing to remove.""",
+        NetBSD's config(1) stops at `no dev* at parent?` when the included GENERIC64 does not
+        select it, and warns at `no options X` for an X nothing selected: there is nothing to
+        remove.""",
         _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options LOCKDEBUG"] }\n')}),
         _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["options LOCKDEBUG"] }\n')})),
     _stage(codes.NAME_UNCONFIRMED, """
         mscc's NetBSD name data comes from the sources of one release; where it cannot confirm a
         name or whether GENERIC64 selects it, mscc warns instead of guessing, and leaves the line
         out of what it emits by itself.""",
-        _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options KUBSAN"] }\n')}),
+        _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options UFS_DIRHASH"] }\n')}),
         _compile({"vm.msk": _on("netbsd", '  raw netbsd { kernel = ["no options DDB"] }\n')})),
     _stage(codes.ZFS_TUNABLES_UNSUPPORTED, """
         NetBSD's ZFS port is old and takes no ARC limits or module tunables through a file mscc
@@ -378,6 +386,25 @@ STAGE_EXAMPLES: dict[str, Example] = {e.code.code: e for e in (
         _compile({"vm.msk": _on("openbsd",
                                 "  kernel { devices = [virtio-blk, virtio-net, virtio-gpu, usb-input] }\n",
                                 vm='  version = "7.9"').replace("qemu", "vz")})),
+    # --- minimal images (mscc.emit.freebsd_image) -------------------------------------------
+    _stage(codes.BAD_IMAGE_PACKAGE, """
+        A FreeBSD 15 image installs base-system packages by name, and pkg(8) stops at a name
+        the release does not define. mscc checks `FreeBSD-` names against the package
+        definitions of FreeBSD 15.0 (release/packages) before the image is built.""",
+        _compile({"vm.msk": _image("15.0", 'packages = ["FreeBSD-zfs-tools"]')}),
+        _compile({"vm.msk": _image("15.0", 'packages = ["FreeBSD-zfs-dev"]')})),
+    _stage(codes.UNKNOWN_SRC_KNOB, """
+        make ignores a src.conf knob that the release does not define, without a word, so a
+        misspelt WITHOUT_ line silently keeps what it was meant to remove. mscc checks each
+        knob of a FreeBSD 14 image against the knobs tools/build/options documents.""",
+        _compile({"vm.msk": _image("14.3", raw='src_conf = ["WITHOUT_NTPD=yes"]')}),
+        _compile({"vm.msk": _image("14.3", raw='src_conf = ["WITHOUT_NTP=yes"]')})),
+    _stage(codes.IMAGE_PACKAGES_UNCHECKED, """
+        Packages from the ports collection are installed by name too, but mscc has no list of
+        ports to check a name against: it says which names it did not check rather than let
+        them pass as checked.""",
+        _compile({"vm.msk": _image("15.0", 'packages = ["tmux"]')}),
+        _compile({"vm.msk": _image("15.0", 'packages = ["FreeBSD-ee"]')})),
     # --- settings and lint ------------------------------------------------------------------
     _stage(codes.BAD_SETTINGS, """
         A settings file that does not mean what it says is worse than none: a misspelt key would

@@ -134,6 +134,7 @@ SECTIONS: dict[str, Section] = {
         "loader": Setting(list_of(STRING), "loader.conf lines (freebsd)", ()),
         "sysctl": Setting(list_of(STRING), "sysctl lines", ()),
         "modprobe": Setting(list_of(STRING), "zfs module options (alpine)", ()),
+        "src_conf": Setting(list_of(STRING), "src.conf knobs of a buildworld image (freebsd 14)", ()),
     }, label="target", repeatable=True),
 }
 

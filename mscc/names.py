@@ -35,6 +35,12 @@ class FreeBSDNames(_ExtractedNames):
         # config(8) also accepts DEV_* options (set by `device`) and compat aliases.
         return super().has_option(name) or name in self.data.get("options_compat", {}) or name.startswith("DEV_")
 
+    def has_device(self, name: str) -> bool:
+        # A word files(5) only ever negates (`!random_loadable`) is no device: config(8)
+        # stops at `device random_loadable`. Names compare case-sensitively, as in config(8).
+        info = self.devices.get(name)
+        return info is not None and not info.get("negated_only")
+
     def effective_options(self, config: str) -> dict:
         return self.data["effective"][config]["options"]
 
@@ -153,16 +159,28 @@ def _netbsd_from_extraction(data: dict, file: str) -> NetBSDNames:
         attach.add((a["device"], a["at"]))
         # a config names the parent device; the declaration names its attribute
         attach.update((a["device"], d) for d, info in devices.items() if a["at"] in info.get("attributes", ()))
+    # Options and pseudo-devices GENERIC64 selects at one extracted commit and not at a later one:
+    # the release between them may have either, so they are unconfirmed. (Device instances keep
+    # the first commit's status: a `dev* at parent?` line mscc adds is accepted either way.)
+    later = data.get("generic64_differs_later") or {}
+    moot = {kind: set(later.get(kind, ())) for kind in ("options", "pseudo_devices")}
+    instances = {f"{i['device']}{i['unit']} at {i['at']}{i['parent_unit']}": SELECTED for i in g["instances"]}
     return NetBSDNames(
         file=file, curated=False, authoritative=complete,
-        options={n: (SELECTED if n in g["options"] else other) for n in data["options"]}
-        | dict.fromkeys(g["options"], SELECTED),
+        options=_unless_moot({n: (SELECTED if n in g["options"] else other) for n in data["options"]}
+                             | dict.fromkeys(g["options"], SELECTED), moot["options"]),
         devices=frozenset(devices),
-        pseudo_devices={n: (SELECTED if n in g["pseudo_devices"] else other) for n in data["pseudo_devices"]},
+        pseudo_devices=_unless_moot({n: (SELECTED if n in g["pseudo_devices"] else other)
+                                     for n in data["pseudo_devices"]}, moot["pseudo_devices"]),
         attachments=frozenset(attach),
-        instances={f"{i['device']}{i['unit']} at {i['at']}{i['parent_unit']}": SELECTED for i in g["instances"]},
+        instances=instances,
         summary=f"{file} (extracted from {data['source']['repo']}@{data['source']['commit']}, status {data['status']})",
     )
+
+
+def _unless_moot(statuses: dict, moot: set) -> dict:
+    return {n: (UNCONFIRMED if n in moot else status) for n, status in statuses.items()} | dict.fromkeys(
+        moot - set(statuses), UNCONFIRMED)
 
 
 def _netbsd_from_curated(data: dict, file: str, blocked: str) -> NetBSDNames:

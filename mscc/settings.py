@@ -8,6 +8,8 @@
     format = "concise"
     memory = "16GiB"                             # VM memory for ARC checks of config files
     exclude = ["out/**", "vendor/*.config"]      # glob patterns, relative to the settings file
+    arch = "amd64"                               # the architecture kernel configs are for
+    release = "14.3"                             # the OS or kernel release they are for
 
 The nearest settings file wins: from the start directory upwards, a `.mscc.toml` beats a
 `pyproject.toml` in the same directory, and a `pyproject.toml` counts only if it has a
@@ -29,7 +31,7 @@ from mscc.reporters import REPORTERS
 from mscc.source import SourceFile, Span
 
 SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Severity.NOTE}
-KEYS = ("disable", "enable", "severity", "fail-on", "format", "memory", "exclude")
+KEYS = ("disable", "enable", "severity", "fail-on", "format", "memory", "exclude", "arch", "release")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Settings:
     format: str | None = None
     memory: int | None = None
     exclude: tuple[str, ...] = ()
+    arch: str | None = None                 # what kernel configs are for, when they do not say
+    release: str | None = None
     root: str | None = None                 # the settings file's directory, for `exclude`
 
     def enabled(self, code: str) -> bool:
@@ -162,6 +166,11 @@ def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = Non
                 bad(raw_key, f"unknown format {value!r}", did_you_mean(str(value), REPORTERS))
             else:
                 values["format"] = value
+        elif key in ("arch", "release"):
+            if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", value):
+                bad(raw_key, f"'{raw_key}' must be a name such as \"amd64\" or \"14.3\", not {value!r}")
+            else:
+                values[key] = value
         elif key == "memory":
             memory = parse_memory(value)
             if memory is None:

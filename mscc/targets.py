@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from mscc.language import TARGETS
 from mscc.paths import targets_dir
 
 
@@ -73,6 +72,8 @@ def target(name: str) -> TargetInfo:
 
 
 def available() -> tuple[str, ...]:
+    from mscc.language import TARGETS  # the grammar's module: only when targets are listed
+
     return tuple(t for t in TARGETS if (targets_dir() / t / "target.json").exists())
 
 

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import posixpath
 from typing import Any
 
@@ -231,7 +232,8 @@ def collect_devices(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         for alt in e["alternatives"]:
             for w in alt:
                 neg = w.startswith("!")
-                name = w.lstrip("!").lower()
+                # config(8) compares device names case-sensitively (iwm7265Dfw, netgraph_UI)
+                name = w.lstrip("!")
                 if not name:
                     continue
                 d = devices.setdefault(name, {"files": set(), "negated_in": set(),
@@ -390,27 +392,32 @@ def config_record(paths: list[str], conf_dir: str, src: Source) -> dict[str, Any
 # --------------------------------------------------------------------------
 
 
-def build(args: argparse.Namespace) -> dict[str, Any]:
-    src = Source(args.git_dir, args.rev)
-    arch = args.arch
-    conf_dir = f"sys/{arch}/conf"
-    prov: dict[str, Any] = {}
-    if args.provenance:
-        with open(args.provenance, encoding="utf-8") as fh:
-            prov = json.load(fh)
-    prov_files: dict[str, Any] = prov.get("files", {})
-    ref = args.ref or prov.get("ref") or args.rev
-    repo = prov.get("repo", UPSTREAM_REPO)
+def conf_files_paths(src: Source, conf_dir: str) -> list[str]:
+    """files(5) tables that kernel configs of `conf_dir` add with a `files "..."` directive
+    (riscv std.allwinner: "../allwinner/files.allwinner"; powerpc dpaa/config.dpaa)."""
+    if src.git_dir:
+        listing = src._git("ls-tree", "-r", "--name-only", src.commit or "", conf_dir + "/").split()
+    else:
+        base = os.path.join(src.tree or ".", conf_dir)
+        listing = [posixpath.join(conf_dir, os.path.relpath(os.path.join(r, f), base).replace(os.sep, "/"))
+                   for r, _d, fs in os.walk(base) for f in fs]
+    found: list[str] = []
+    for path in sorted(listing):
+        for raw in (src.read(path) or "").splitlines():
+            words = tokenize(strip_comment(raw))
+            if len(words) > 1 and words[0] == "files":
+                # config(8) opens it relative to its working directory, the conf dir
+                for base in (conf_dir, posixpath.dirname(path)):
+                    target = posixpath.normpath(posixpath.join(base, words[1].strip('"')))
+                    if src.read(target) is not None:
+                        if target not in found:
+                            found.append(target)
+                        break
+    return found
 
-    opt_paths = ["sys/conf/options", f"sys/conf/options.{arch}"]
-    files_paths = ["sys/conf/files", f"sys/conf/files.{arch}"]
-    compat_path = "sys/conf/options-compat"
-    config_names = ["GENERIC", "DEFAULTS", "std.arm64" if arch == "arm64" else f"std.{arch}",
-                    "std.dev", "std.virt", "VIRT", "GENERIC-NODEBUG", "std.debug"]
-    config_paths = [f"{conf_dir}/{n}" for n in config_names] + [
-        "sys/conf/std.nodebug", "sys/conf/std.debug"]
 
-    # options
+def read_options(src: Source, opt_paths: list[str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Phase 1: every option of sys/conf/options*, and the names declared twice."""
     options: dict[str, dict[str, Any]] = {}
     duplicates: list[dict[str, Any]] = []
     for p in opt_paths:
@@ -423,10 +430,13 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
                                    "again": p})
                 continue
             options[name] = entry
-    compat_text = src.read(compat_path)
-    options_compat = parse_options_compat(compat_text) if compat_text else {}
+    return options, duplicates
 
-    # devices
+
+def read_devices(src: Source, files_paths: list[str], options: dict[str, Any]
+                 ) -> tuple[dict[str, Any], list[dict[str, Any]], set[str]]:
+    """Phase 2: the device words of sys/conf/files* (with what they include); also the
+    entries (for counts) and every files.* path read."""
     entries: list[dict[str, Any]] = []
     seen: set[str] = set(files_paths)
     for p in files_paths:
@@ -445,8 +455,13 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
             "also_option": opt_upper.get(name.upper()),
             "entries": d["entries"],
         }
+    return devices, entries, seen
 
-    # configs
+
+def read_configs(src: Source, arch: str, conf_dir: str, config_paths: list[str]
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Phase 3: each kernel config after its includes, and the effective GENERIC, VIRT-style
+    and VIRT option and device sets."""
     configs: dict[str, Any] = {}
     for p in config_paths:
         if p in configs:
@@ -472,14 +487,12 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         rec = config_record(([defaults] if has_defaults else []) + [f"{conf_dir}/VIRT"],
                             conf_dir, src)
         eff["VIRT"] = {"roots": rec["roots"], **rec["effective"]}
+    return configs, eff
 
-    # inputs
-    wanted = opt_paths + [compat_path] + files_paths + sorted(seen - set(files_paths))
-    for p in configs:
-        for inc in configs[p]["include_chain"]:
-            wanted.append(inc["resolved"])
-        wanted.append(p)
-    wanted += config_paths
+
+def input_records(src: Source, wanted: list[str], *, repo: str, ref: str, prov_files: dict[str, Any],
+                  last_change: bool) -> list[dict[str, Any]]:
+    """Phase 4: repository, path, commit and sha256 of every file read (or wanted and absent)."""
     inputs = []
     for p in sorted(set(wanted)):
         text = src.read(p)
@@ -493,13 +506,52 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         }
         if text is not None:
             item["sha256"] = sha256(text)
-            if not prov_files and not args.no_last_change:
+            if not prov_files and last_change:
                 lc = src.last_change(p)
                 if lc:
                     item["last_changed_commit"] = lc
         if pf.get("note"):
             item["note"] = pf["note"]
         inputs.append(item)
+    return inputs
+
+
+def build(args: argparse.Namespace) -> dict[str, Any]:
+    src = Source(args.git_dir, args.rev)
+    arch = args.arch
+    conf_dir = f"sys/{arch}/conf"
+    prov: dict[str, Any] = {}
+    if args.provenance:
+        with open(args.provenance, encoding="utf-8") as fh:
+            prov = json.load(fh)
+    prov_files: dict[str, Any] = prov.get("files", {})
+    ref = args.ref or prov.get("ref") or args.rev
+    repo = prov.get("repo", UPSTREAM_REPO)
+
+    opt_paths = ["sys/conf/options", f"sys/conf/options.{arch}"]
+    files_paths = ["sys/conf/files", f"sys/conf/files.{arch}"]
+    compat_path = "sys/conf/options-compat"
+    config_names = ["GENERIC", "DEFAULTS", "std.arm64" if arch == "arm64" else f"std.{arch}",
+                    "std.dev", "std.virt", "VIRT", "GENERIC-NODEBUG", "std.debug"]
+    config_paths = [f"{conf_dir}/{n}" for n in config_names] + [
+        "sys/conf/std.nodebug", "sys/conf/std.debug"]
+
+    if args.conf_files:
+        files_paths += conf_files_paths(src, conf_dir)
+    options, duplicates = read_options(src, opt_paths)
+    compat_text = src.read(compat_path)
+    options_compat = parse_options_compat(compat_text) if compat_text else {}
+    devices, entries, seen = read_devices(src, files_paths, options)
+    configs, eff = read_configs(src, arch, conf_dir, config_paths)
+
+    wanted = opt_paths + [compat_path] + files_paths + sorted(seen - set(files_paths))
+    for p in configs:
+        for inc in configs[p]["include_chain"]:
+            wanted.append(inc["resolved"])
+        wanted.append(p)
+    wanted += config_paths
+    inputs = input_records(src, wanted, repo=repo, ref=ref, prov_files=prov_files,
+                           last_change=not args.no_last_change)
 
     source: dict[str, Any] = {"repo": repo, "rev": args.rev, "ref": ref,
                               "commit": prov.get("commit", src.commit)}
@@ -541,6 +593,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ref", help="ref name to record (default: --rev)")
     ap.add_argument("--arch", default="arm64")
     ap.add_argument("--provenance", help="JSON with upstream commits for a reconstructed repo")
+    ap.add_argument("--conf-files", action="store_true",
+                    help="also read the files.* that configs in sys/<arch>/conf add with `files \"...\"`")
     ap.add_argument("--no-last-change", action="store_true",
                     help="skip `git log` per input (faster on huge repos)")
     ap.add_argument("-o", "--output", required=True)

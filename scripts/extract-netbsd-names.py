@@ -628,7 +628,7 @@ def blocked(args: argparse.Namespace) -> dict[str, Any]:
         "os": "netbsd",
         "version": str(args.version),
         "release": args.release or str(args.version),
-        "arch": "evbarm-aarch64",
+        "arch": args.arch,
         "status": "blocked",
         "blocked_reason": args.blocked_reason,
         "caveats": args.caveat or [],
@@ -653,6 +653,72 @@ def blocked(args: argparse.Namespace) -> dict[str, Any]:
         "counts": {"inputs": 0, "options": 0, "devices": 0, "pseudo_devices": 0,
                    "attributes": 0, "attachments": 0},
     }
+
+
+def selection_record(rd: Reader, root: str) -> dict[str, Any]:
+    """Phase 2 of build(): what the root config selects after its includes."""
+    sel = rd.sel
+    opt_names = set(rd.options)
+    return {
+        "config_path": root,
+        "machine": rd.machine,
+        "include_chain": rd.include_chain,
+        "unresolved_includes": rd.unresolved,
+        "options": {k: sel.options[k]["value"] for k in sorted(sel.options)},
+        "options_where": {k: f"{sel.options[k]['path']}:{sel.options[k]['line']}"
+                          for k in sorted(sel.options)},
+        "options_undeclared": sorted(k for k in sel.options if k not in opt_names),
+        "commented_out": sorted(sel.commented_out,
+                                key=lambda c: (c["path"], c["line"], c["name"])),
+        "file_systems": sorted(sel.file_systems),
+        "pseudo_devices": {k: sel.pseudo[k]["count"] for k in sorted(sel.pseudo)},
+        "instances": sorted(sel.instances, key=lambda i: (i["device"], i["at"], i["instance"],
+                                                          i["parent"], i.get("locators", ""),
+                                                          i["path"], i["line"])),
+        "makeoptions": {k: {"value": v["value"], "append": v["append"]}
+                        for k, v in sorted(sel.makeoptions.items())},
+        "selects": sorted(sel.selects),
+        "maxusers": sel.maxusers,
+        "config": [c["statement"] for c in sel.configs],
+        "ident": sel.ident,
+        "no_lines": sel.no_lines,
+        "errors": sel.errors,
+    }
+
+
+
+def check_problems(rd: Reader) -> list[dict[str, Any]]:
+    """Phase 3 of build(): instances and pseudo-devices of the selection that the declarations
+    do not back (names only)."""
+    sel = rd.sel
+    known_dev = set(rd.devices) | set(rd.pseudo)
+    attach_pairs = {(a["device"], a["at"]) for a in rd.attachments}
+    dev_attrs: dict[str, set[str]] = {}
+    for name, d in list(rd.devices.items()) + list(rd.pseudo.items()):
+        s = set(d["attributes"])
+        if d["interface"]:
+            s.add(name)
+        dev_attrs[name] = s
+    problems = []
+    for inst in sel.instances:
+        dev, parent = inst["device"], inst["at"]
+        if dev not in known_dev:
+            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
+                             "problem": "unknown device"})
+            continue
+        if parent == "root":
+            continue
+        # parent may be a device (attach at one of its attributes) or an attribute
+        parent_attrs = dev_attrs.get(parent, set()) | ({parent} if parent in rd.attributes
+                                                       else set())
+        if not any((dev, a) in attach_pairs for a in parent_attrs):
+            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
+                             "problem": "no matching attach statement"})
+    for p in sel.pseudo:
+        if p not in rd.pseudo:
+            problems.append({"pseudo_device": p, "problem": "not declared with defpseudo*"})
+    return problems
+
 
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
@@ -683,61 +749,8 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         rd.read_file(rd.full(extra), None, "extra")
 
     sel = rd.sel
-    opt_names = set(rd.options)
-    generic = {
-        "config_path": root,
-        "machine": rd.machine,
-        "include_chain": rd.include_chain,
-        "unresolved_includes": rd.unresolved,
-        "options": {k: sel.options[k]["value"] for k in sorted(sel.options)},
-        "options_where": {k: f"{sel.options[k]['path']}:{sel.options[k]['line']}"
-                          for k in sorted(sel.options)},
-        "options_undeclared": sorted(k for k in sel.options if k not in opt_names),
-        "commented_out": sorted(sel.commented_out,
-                                key=lambda c: (c["path"], c["line"], c["name"])),
-        "file_systems": sorted(sel.file_systems),
-        "pseudo_devices": {k: sel.pseudo[k]["count"] for k in sorted(sel.pseudo)},
-        "instances": sorted(sel.instances, key=lambda i: (i["device"], i["at"], i["instance"],
-                                                          i["parent"], i.get("locators", ""),
-                                                          i["path"], i["line"])),
-        "makeoptions": {k: {"value": v["value"], "append": v["append"]}
-                        for k, v in sorted(sel.makeoptions.items())},
-        "selects": sorted(sel.selects),
-        "maxusers": sel.maxusers,
-        "config": [c["statement"] for c in sel.configs],
-        "ident": sel.ident,
-        "no_lines": sel.no_lines,
-        "errors": sel.errors,
-    }
-
-    # cross checks against the declarations (names only)
-    known_dev = set(rd.devices) | set(rd.pseudo)
-    attach_pairs = {(a["device"], a["at"]) for a in rd.attachments}
-    dev_attrs: dict[str, set[str]] = {}
-    for name, d in list(rd.devices.items()) + list(rd.pseudo.items()):
-        s = set(d["attributes"])
-        if d["interface"]:
-            s.add(name)
-        dev_attrs[name] = s
-    problems = []
-    for inst in sel.instances:
-        dev, parent = inst["device"], inst["at"]
-        if dev not in known_dev:
-            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
-                             "problem": "unknown device"})
-            continue
-        if parent == "root":
-            continue
-        # parent may be a device (attach at one of its attributes) or an attribute
-        parent_attrs = dev_attrs.get(parent, set()) | ({parent} if parent in rd.attributes
-                                                       else set())
-        if not any((dev, a) in attach_pairs for a in parent_attrs):
-            problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
-                             "problem": "no matching attach statement"})
-    for p in sel.pseudo:
-        if p not in rd.pseudo:
-            problems.append({"pseudo_device": p, "problem": "not declared with defpseudo*"})
-    generic["check_problems"] = problems
+    generic = selection_record(rd, root)
+    generic["check_problems"] = check_problems(rd)
 
     inputs = [input_record(src, repo=repo, path=full, ref=ref, provenance=prov_files,
                            last_change=not args.no_last_change)
@@ -753,7 +766,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "os": "netbsd",
         "version": str(args.version),
         "release": args.release or str(args.version),
-        "arch": "evbarm-aarch64",
+        "arch": args.arch,
         "status": args.status,
         "caveats": args.caveat or [],
         "source": source,
@@ -788,14 +801,38 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_source_arguments(ap, os_title="NetBSD", example_rev="netbsd-10", default_version="10",
                          example_release="10.1", default_repo=UPSTREAM_REPO)
+    ap.add_argument("--arch", default="evbarm-aarch64", help="architecture label to record")
     ap.add_argument("--git-dir-label", help="how to describe the git dir in the output")
     ap.add_argument("--config", default=DEFAULT_CONFIG, help="root config relative to sys/")
     ap.add_argument("--extra-files", action="append", help="extra files.* relative to sys/")
     ap.add_argument("--blocked-reason",
                     help="write an empty, status=blocked database instead of reading sources")
+    ap.add_argument("--later", help="an extraction of a later commit: GENERIC64 selections that differ "
+                                    "there are recorded as generic64_differs_later (the release in between is "
+                                    "uncertain about them)")
     args = ap.parse_args(argv)
-    write_json(build(args), args.output)
+    data = build(args)
+    if args.later:
+        with open(args.later, encoding="utf-8") as fh:
+            data["generic64_differs_later"] = generic64_differences(data, json.load(fh))
+    write_json(data, args.output)
     return 0
+
+
+def _instances(generic64: dict[str, Any]) -> set[str]:
+    return {f"{i['device']}{i['unit']} at {i['at']}{i['parent_unit']}" for i in generic64.get("instances", ())}
+
+
+def generic64_differences(data: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """What GENERIC64 selects at one commit and not at the other: a release cut between the two
+    may have either, so a consumer must not claim to know."""
+    a, b = data.get("generic64") or {}, later.get("generic64") or {}
+    return {
+        "source": {k: later["source"].get(k) for k in ("repo", "commit")},
+        "options": sorted(set(a.get("options", ())) ^ set(b.get("options", ()))),
+        "pseudo_devices": sorted(set(a.get("pseudo_devices", ())) ^ set(b.get("pseudo_devices", ()))),
+        "instances": sorted(_instances(a) ^ _instances(b)),
+    }
 
 
 if __name__ == "__main__":

@@ -424,14 +424,14 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {}
     sels: dict[str, Selection] = {}
     for name in CONFIGS:
-        root = rd.full(f"arch/{ARCH}/conf/{name}")
+        root = rd.full(f"arch/{args.arch}/conf/{name}")
         if src.read(root) is None:
             continue
         sel, chain, unresolved = rd.read_config(root)
         sels[name] = sel
         results[name] = effective(sel, chain, unresolved, root)
     if "GENERIC" not in results:
-        raise SystemExit("arch/arm64/conf/GENERIC not found")
+        raise SystemExit(f"arch/{args.arch}/conf/GENERIC not found")
     excluded: list[dict[str, Any]] = []
     for name, sel in sels.items():
         for ex in args.exclude_option or []:
@@ -523,7 +523,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         "os": "openbsd",
         "version": str(args.version),
         "release": args.release or str(args.version),
-        "arch": ARCH,
+        "arch": args.arch,
         "status": args.status,
         "caveats": args.caveat or [],
         "source": source,
@@ -565,6 +565,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_source_arguments(ap, os_title="OpenBSD", example_rev="OPENBSD_7_8", default_version="7",
                          example_release="7.8", default_repo=UPSTREAM_REPO)
+    ap.add_argument("--arch", default=ARCH, help="the sys/arch/ directory to start from")
     ap.add_argument("--upstream", help="upstream the repository mirrors, if not openbsd/src")
     ap.add_argument("--options-man", default=OPTIONS_MAN, help="path of options(4) source")
     ap.add_argument("--exclude-option", action="append",

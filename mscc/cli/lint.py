@@ -42,12 +42,17 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> in
               help="The .msk profile the config files are for: memory, OS version, debug, ZFS.")
 @click.option("--kind", type=click.Choice(sorted(KINDS)),
               default=None, help="Read every file as this kind instead of guessing from name and content.")
+@click.option("--arch", default=None, metavar="ARCH",
+              help="The architecture kernel configs are for (amd64, arm64, i386, ...) when they do not say.")
+@click.option("--release", default=None, metavar="VERSION",
+              help="The OS or kernel release config files are for (14.3, 6.12.43) when they do not say.")
 @click.option("--generated", is_flag=True,
               help="Only check that committed mscc output (manifest.json bundles, workflows) is up to date.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
               help="Settings file. Default: the nearest .mscc.toml or pyproject.toml with [tool.mscc].")
 def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: bool, memory: int | None,
-         profile: str | None, kind: str | None, generated: bool, config: str | None) -> None:
+         profile: str | None, kind: str | None, arch: str | None, release: str | None, generated: bool,
+         config: str | None) -> None:
     """Lint .msk profiles and configuration files: Linux .config and fragments, FreeBSD,
     NetBSD and OpenBSD kernel configs, loader.conf, sysctl.conf, modprobe.d/*.conf,
     ZFS setup scripts, and mscc's own output (manifest.json). Directories are searched."""
@@ -59,7 +64,7 @@ def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: b
 
     settings, problems, settings_source = settings_mod.load(Path(config) if config else None)
     options = LintOptions(memory=memory, profile=profile, kind=kind, settings=settings,
-                          only=GENERATED if generated else None)
+                          only=GENERATED if generated else None, arch=arch, release=release)
     result = lint_paths(paths or (".",), options)
     if settings_source is not None:
         result.sources.add(settings_source)
@@ -73,7 +78,21 @@ def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: b
         parts = [f"{n} {s!s}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n]
         status(f"mscc lint: {', '.join(parts)} in {len(result.files)} file"
                f"{'s' if len(result.files) != 1 else ''} checked")
+    if result.skipped and fmt == "text" and not generated:
+        status(_skipped_summary(result.skipped))
     sys.exit(1 if any(d.severity >= threshold for d in diagnostics) else 0)
+
+
+def _skipped_summary(skipped: list) -> str:
+    """One line: how many files a directory walk left out, and why (with a few examples)."""
+    by_reason: dict = {}
+    for path, why in skipped:
+        by_reason.setdefault(why, []).append(path)
+    parts = []
+    for why, paths in sorted(by_reason.items()):
+        shown = ", ".join(paths[:3]) + (f", ... ({len(paths) - 3} more)" if len(paths) > 3 else "")
+        parts.append(f"{len(paths)} {why} ({shown})")
+    return "mscc lint: skipped " + "; ".join(parts) + " (pass a file with --kind to lint it anyway)"
 
 
 @click.command("fmt")

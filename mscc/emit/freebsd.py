@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mscc import codes, zfsdb
+from mscc import codes, loader_line, zfsdb
 from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit.raw import unread_keys
@@ -16,11 +16,12 @@ from mscc.suggest import did_you_mean
 from mscc.targets import load_json
 
 # What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
-ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition")
+ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition",
+                  "image-script")
 
 _DIRECTIVE = re.compile(r"^\s*(options?|nooptions?|devices?|nodevices?|makeoptions?)\s+(\S.*?)\s*$")
-_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)(=(\S+))?$")
-_LOADER_LINE = re.compile(r'^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=\s*"?([^"]*)"?\s*$')
+# config(8) names may hold '-' and '.' (firmware devices such as rtwn-rtl8192cfwE, iwlwifi-9000)
+_NAME_VALUE = re.compile(r"^([A-Za-z_][A-Za-z0-9_.-]*)(=(\S+))?$")
 
 
 @dataclass
@@ -100,9 +101,9 @@ def loader_lines(ctx: Context) -> tuple[list, str | None]:
         if series is not None:  # a release without OpenZFS data is MS406 before emit
             lines += _zfs_loader_lines(ctx, series)
     for located in ctx.profile.raw.get("freebsd", {}).get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        if m:  # check_raw reported any other line (MS603), so emit never sees one
-            lines.append((m.group(1), m.group(2), "raw freebsd loader"))
+        parsed = loader_line.parse(located.value)
+        if parsed:  # check_raw reported any other line (MS603), so emit never sees one
+            lines.append((parsed[0], parsed[1], "raw freebsd loader"))
     return lines, series
 
 
@@ -125,17 +126,21 @@ def _tunable_value(value) -> str:
     return str(value)
 
 
-RAW_KEYS = ("kernel", "loader", "sysctl")  # kernel config, boot/loader.conf, etc/sysctl.conf
+# kernel config, boot/loader.conf, etc/sysctl.conf, the src.conf of a 14 minimal image
+RAW_KEYS = ("kernel", "loader", "sysctl", "src_conf")
 
 
 def check_raw(ctx: Context) -> list:
     """Raw kernel and loader lines: the directive must be one config(8) knows, and every name
     one FreeBSD's sources declare (config(8) itself stops on unknown options and devices)."""
+    from mscc.emit import freebsd_image  # the image's package names and src.conf lines
+
+    image = freebsd_image.check(ctx)
     raw = ctx.profile.raw.get("freebsd", {})
     if not raw:
-        return []
+        return image
     names = freebsd_names(ctx.version["name"])
-    out = unread_keys(ctx, RAW_KEYS)
+    out = unread_keys(ctx, RAW_KEYS) + image
     for located in raw.get("kernel", ()):
         m = _DIRECTIVE.match(located.value)
         if not m:
@@ -163,14 +168,14 @@ def check_raw(ctx: Context) -> list:
     series = zfsdb.series_for("freebsd", ctx.version["name"])
     known = zfsdb.by_freebsd_name(series) if series else {}
     for located in raw.get("loader", ()):
-        m = _LOADER_LINE.match(located.value)
-        if not m:
+        parsed = loader_line.parse(located.value)
+        if not parsed:
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a loader.conf line: {located.value!r}",
                             'write NAME="value"'))
-        elif m.group(1).startswith("vfs.zfs.") and m.group(1) not in known:
+        elif parsed[0].startswith("vfs.zfs.") and parsed[0] not in known:
             out.append(diag(codes.UNKNOWN_TUNABLE, located.span,
-                            f"OpenZFS {series} has no tunable {m.group(1)}",
-                            did_you_mean(m.group(1), known) or "see zfs(4)"))
+                            f"OpenZFS {series} has no tunable {parsed[0]}",
+                            did_you_mean(parsed[0], known) or "see zfs(4)"))
     for located in raw.get("sysctl", ()):
         if not re.match(r"^\s*[a-z][a-z0-9_.]*\s*=\s*\S", located.value):
             out.append(diag(codes.BAD_RAW_LINE, located.span, f"not a sysctl.conf line: {located.value!r}",
@@ -221,6 +226,12 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
         setup, zfs_notes = zfsplan.setup_script(ctx)
         artifacts.append(setup)
         decisions += [f"OpenZFS {series}: loader.conf uses dotted vfs.zfs.* names"] + zfs_notes
+    if p.get("image.minimal"):
+        from mscc.emit import freebsd_image
+
+        image, image_notes = freebsd_image.artifact(ctx, ident, zfs_setup=p.zfs_wanted)
+        artifacts.append(image)
+        decisions += image_notes
     lima = _lima(ctx)
     artifacts.append(Artifact("lima.yaml", "vm-definition",
                               render("freebsd/templates/lima.yaml.j2", lima=lima, cpus=p.get("vm.cpus"),

@@ -89,8 +89,9 @@ def _unconfirmed(ctx: Context, names: NetBSDNames, key: str, subject: str, line:
     return diag(codes.NAME_UNCONFIRMED, ctx.profile.where(key),
                 f"cannot confirm whether NetBSD {ctx.version['name']}'s GENERIC64 selects {subject}; "
                 "mscc emits nothing for it",
-                f"if your GENERIC64 {when} it, add `{line}` with raw netbsd ({names.file} has no netbsd-10 source "
-                "for it)")
+                f"if your GENERIC64 {when} it, add `{line}` with raw netbsd ("
+                + ("the extracted commits around netbsd-10 disagree about it)" if not names.curated else
+                   f"{names.file} has no netbsd-10 source for it)"))
 
 
 def kernel_plan(ctx: Context) -> KernelPlan:
@@ -225,8 +226,15 @@ def _removal(span, what: str, status: str, names: NetBSDNames) -> list:
     if status == SELECTED:
         return []
     if status == UNCONFIRMED:
+        why = (f"{names.file} has no netbsd-10 source for it" if names.curated
+               else "the extracted commits around netbsd-10 disagree about it")
         return [diag(codes.NAME_UNCONFIRMED, span, f"cannot confirm whether GENERIC64 selects {what}",
-                     f"config(1) stops on `no {what}` if it does not ({names.file} has no netbsd-10 source for it)")]
+                     f"config(1) {'warns at' if what.startswith('options ') else 'stops on'} `no {what}` "
+                     f"if it does not ({why})")]
+    if what.startswith("options "):
+        # NetBSD's config(1) only warns about `no options X` for an X nothing selected, and goes on.
+        return [diag(codes.NO_UNSELECTED, span, f"GENERIC64 does not select {what}: config(1) warns and ignores "
+                     f"`no {what}`", "drop the line; `no` removes only what GENERIC64 selects", Severity.WARNING)]
     return [diag(codes.NO_UNSELECTED, span, f"GENERIC64 does not select {what}: config(1) stops on `no {what}`",
                  "drop the line; `no` removes only what GENERIC64 selects")]
 

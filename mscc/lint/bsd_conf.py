@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from mscc import codes
 from mscc.diagnostics import Severity
-from mscc.lint import databases
+from mscc.lint import names_judge, platform
 from mscc.lint.conf_words import base_name, items, split_value, words
 from mscc.lint.context import FileContext
 from mscc.lint.knowledge import knowledge
@@ -31,7 +31,7 @@ NETBSD = Dialect(
     "netbsd", "NetBSD", frozenset({"options"}), frozenset(),
     frozenset({"include", "cinclude", "ident", "maxusers", "makeoptions", "file-system", "pseudo-device",
                "config", "select", "machine", "prefix", "ifdef", "ifndef", "elifdef", "elifndef", "else",
-               "endif", "no"}),
+               "endif", "no", "-no", "-include"}),
     duplicate_option_is_error=False,
 )
 # OpenBSD's config(8) stops at an option given twice ("already have options 'X'": main.c addoption).
@@ -46,7 +46,10 @@ DIALECTS = {"netbsd-kernel": NETBSD, "openbsd-kernel": OPENBSD}
 def check(ctx: FileContext) -> None:
     dialect = DIALECTS[ctx.kind]
     names = _names(ctx, dialect)
-    debug = set(knowledge()[dialect.os]["debug_options"])
+    # Upstream -current GENERICs carry DIAGNOSTIC on purpose ("to be commented out on release
+    # branch"), so a debug option is only an advisory when the user said the kernel is for production.
+    wants_production = ctx.intent.debug == "off" and not ctx.debug_file
+    debug = set(knowledge()[dialect.os]["debug_options"]) if wants_production else set()
     selected: dict[str, int] = {}
     for line in ctx.code_lines():
         tokens = words(line.code)
@@ -57,38 +60,31 @@ def check(ctx: FileContext) -> None:
                 name, _ = split_value(item)
                 span = ctx.span(line.number, col, col + len(name))
                 _add_option(ctx, dialect, names, debug, selected, name, span, line.number)
-        elif keyword in dialect.remove_options or (keyword == "no" and dialect is NETBSD):
+        elif keyword in dialect.remove_options or (keyword in ("no", "-no") and dialect is NETBSD):
             _remove(ctx, dialect, names, selected, tokens, line.number)
         elif keyword == "pseudo-device" and len(tokens) > 1:
             name, col = tokens[1]
-            if names is not None and not names.knows_device(name):
-                _unknown_device(ctx, names, name, ctx.span(line.number, col, col + len(name)), "pseudo-device")
+            _unknown_device(ctx, names, name, ctx.span(line.number, col, col + len(name)))
         elif len(tokens) >= 3 and tokens[1][0] == "at":
             name, col = tokens[0]
-            if names is not None and not names.knows_device(base_name(name)):
-                _unknown_device(ctx, names, base_name(name), ctx.span(line.number, col, col + len(base_name(name))),
-                                "device")
+            _unknown_device(ctx, names, base_name(name), ctx.span(line.number, col, col + len(base_name(name))))
         elif keyword in dialect.keywords:
-            if keyword == "file-system" and names is not None and names.file_systems:
+            if keyword == "file-system" and dialect is NETBSD:
                 for item, col in items(tokens[1:]):
-                    if item not in names.file_systems:
-                        _unknown(ctx, codes.CONFIG_UNKNOWN_OPTION, names, item,
-                                 ctx.span(line.number, col, col + len(item)),
-                                 "file system", names.file_systems, None)
+                    _unknown(ctx, codes.CONFIG_UNKNOWN_OPTION, names, "file-system", item,
+                             ctx.span(line.number, col, col + len(item)), None)
         else:
             ctx.report(codes.CONFIG_BAD_LINE, keyword_span, f"{dialect.title} config(8) does not read '{keyword}'",
                        _directive_hint(dialect, keyword))
 
 
-def _names(ctx: FileContext, dialect: Dialect):
-    version = ctx.intent.version if ctx.intent.os == dialect.os else None
-    names = databases.bsd_names(dialect.os, version)
-    if names is None:
-        have = ", ".join(databases.bsd_versions(dialect.os)) or "none"
-        ctx.report(codes.CONFIG_UNCHECKED, ctx.span(1, 1),
-                   f"no {dialect.title} name database; option and device names were not checked",
-                   f"mscc has {dialect.title} name databases for: {have}")
-    return names
+def _names(ctx: FileContext, dialect: Dialect) -> names_judge.Judge:
+    found = platform.netbsd(ctx) if dialect is NETBSD else platform.openbsd(ctx)
+    judge = names_judge.judge(dialect.os, found)
+    if judge.unchecked:
+        ctx.report(codes.CONFIG_UNCHECKED, ctx.span(1, 1), judge.unchecked,
+                   "state the architecture with --arch")
+    return judge
 
 
 def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> None:
@@ -98,9 +94,13 @@ def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> Non
                                                     if dialect.duplicate_option_is_error else ""),
                    Severity.ERROR if dialect.duplicate_option_is_error else None)
     selected[name] = number
-    if names is not None and name not in names.options:
-        _unknown(ctx, codes.CONFIG_UNKNOWN_OPTION, names, name, span, "option", names.options, Severity.WARNING,
-                 f"{dialect.title}'s config(8) passes it on silently as -D{name}")
+    # Neither BSD calls an undeclared option unknown: config(8) passes it on as -D{name}, and
+    # the code reads many that no file declares (OpenBSD WS_KERNEL_FG, FONT_SPLEEN12x24; NetBSD
+    # DIAGNOSTIC, CONSDEVNAME). Only an option another architecture declares is worth a note.
+    unknown = names.unknown("options", name) if dialect is NETBSD else None
+    if unknown is not None and unknown.elsewhere:
+        ctx.report(codes.CONFIG_UNKNOWN_OPTION, span, unknown.message,
+                   f"{dialect.title}'s config(1) passes it on as -D{name}; {unknown.hint}", Severity.NOTE)
     if name in debug and ctx.intent.production:
         ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option, in a kernel meant for production",
                    "remove it for a production kernel")
@@ -108,6 +108,8 @@ def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> Non
 
 def _remove(ctx, dialect, names, selected, tokens, number) -> None:
     if dialect is NETBSD:
+        if tokens[0][0] == "-no":
+            return  # `-no X`: remove X if it is there, silently if not
         # `no options X`, `no pseudo-device X`, `no file-system X`, `no makeoptions X`, `no DEV [at P]`
         what = tokens[1][0] if len(tokens) > 1 else ""
         rest = tokens[2:] if what in ("options", "pseudo-device", "file-system", "makeoptions", "select",
@@ -121,30 +123,31 @@ def _remove(ctx, dialect, names, selected, tokens, number) -> None:
                                "keep the line you mean and remove the other")
         elif what not in ("pseudo-device", "file-system", "makeoptions", "select", "config", "ident") and rest:
             name, col = rest[0]
-            if names is not None and not names.knows_device(base_name(name)):
-                _unknown_device(ctx, names, base_name(name), ctx.span(number, col, col + len(base_name(name))),
-                                "device", Severity.WARNING)
+            _unknown_device(ctx, names, base_name(name), ctx.span(number, col, col + len(base_name(name))),
+                            Severity.WARNING)
         return
     for item, _col in items(tokens[1:]):  # OpenBSD rmoption
         selected.pop(item, None)
 
 
-def _unknown(ctx, code, names, name, span, what, pool, severity, why=None) -> None:
-    from mscc.suggest import did_you_mean
+def _unknown(ctx, code, judge: names_judge.Judge, kind: str, name: str, span, severity, why=None) -> None:
+    unknown = judge.unknown(kind, name)
+    if unknown is None:
+        return
+    hint = unknown.hint or why
+    if why and unknown.hint and not unknown.elsewhere:
+        hint = f"{unknown.hint} ({why})"
+    tables_date = judge.older_than_tables
+    if tables_date and not unknown.elsewhere:
+        severity = Severity.WARNING
+        hint = (f"the file is dated {judge.platform.release}, mscc's tables {tables_date}: "
+                f"the name may have been removed since; {hint}")
+    ctx.report(code, span, unknown.message, hint, severity)
 
-    hint = did_you_mean(name, pool) or why
-    if why and hint != why:
-        hint = f"{hint} ({why})"
-    ctx.report(code, span, f"{_title(names)} declares no {what} {name}", hint, severity)
 
-
-def _unknown_device(ctx, names, name, span, what, severity=None) -> None:
-    _unknown(ctx, codes.CONFIG_UNKNOWN_DEVICE, names, name, span, what,
-             names.devices | names.pseudo_devices, severity, "config(8) stops with an unknown device")
-
-
-def _title(names) -> str:
-    return {"netbsd": "NetBSD", "openbsd": "OpenBSD"}.get(names.os, names.os) + f" {names.version}"
+def _unknown_device(ctx, judge, name, span, severity=None) -> None:
+    _unknown(ctx, codes.CONFIG_UNKNOWN_DEVICE, judge, "device", name, span, severity,
+             "config(1) stops with an unknown device")
 
 
 def _directive_hint(dialect: Dialect, keyword: str) -> str:

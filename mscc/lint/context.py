@@ -21,6 +21,9 @@ class Intent:
     debug: str | None = None       # off | on | full; None: unknown, read as production
     zfs: bool | None = None        # whether the VM uses ZFS
     memory_from: str = ""          # how the memory was learnt, for messages
+    arch: str | None = None        # --arch / [tool.mscc] arch: the architecture the files are for
+    arch_from: str = ""
+    release: str | None = None     # --release / [tool.mscc] release: the OS or kernel release
 
     @property
     def production(self) -> bool:
@@ -62,6 +65,14 @@ class FileContext:
             if code.strip():
                 out.append(Line(number, raw, code, len(code) - len(code.lstrip())))
         return out
+
+    @property
+    def debug_file(self) -> bool:
+        """Whether the file's name says it is a debugging fragment (debug.config, GENERIC-DEBUG):
+        debug options there are the point, not a mistake."""
+        import re
+
+        return re.search(r"debug", self.path.replace("\\", "/").rsplit("/", 1)[-1], re.IGNORECASE) is not None
 
     def span(self, line: int, column: int, end_column: int | None = None) -> Span:
         """1-based columns; the end defaults to the end of the line."""

@@ -1,11 +1,10 @@
 """Read-only accessors for the name databases other parts of mscc extract from the OSes'
-own sources (targets/alpine/kconfig-*.json, targets/<bsd>/names-*.json,
+own sources (targets/alpine/kconfig-*.json, targets/<bsd>/arches-*.json,
 targets/openzfs/zfs-*.json). Each returns None when its file is absent, so the checkers can
 say "names not checked" instead of failing; each file is read at most once per run."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -13,12 +12,12 @@ from functools import cache
 from mscc.paths import targets_dir
 
 
-@cache
 def _json(relative: str) -> dict | None:
-    path = targets_dir() / relative
+    """A file of targets/ through mscc.targets, the reader `mscc compile` uses (one cache)."""
+    from mscc.targets import load_json
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            return json.load(fh)
+        return load_json(relative)
     except FileNotFoundError:
         return None
 
@@ -74,7 +73,7 @@ class Kconfig:
 
         # Compare only against names of a similar length: 17,000 names make difflib slow.
         pool = [n for n in self.types if abs(len(n) - len(name)) <= 4 and n[:1] == name[:1]]
-        return difflib.get_close_matches(name, pool, n=3, cutoff=0.75)
+        return difflib.get_close_matches(name, pool, n=3, cutoff=0.85)
 
 
 def kconfig_series() -> list[str]:
@@ -85,70 +84,6 @@ def kconfig_series() -> list[str]:
 def kconfig(series: str) -> Kconfig | None:
     data = _json(f"alpine/kconfig-{series}.json")
     return None if data is None else Kconfig(series, data)
-
-
-# --- BSD kernel config names --------------------------------------------------------------
-
-@dataclass(frozen=True)
-class BsdNames:
-    os: str
-    version: str
-    file: str
-    options: frozenset
-    devices: frozenset
-    compat: dict                # old option name -> new name (FreeBSD options-compat)
-    pseudo_devices: frozenset
-    file_systems: frozenset
-
-    def knows_device(self, name: str) -> bool:
-        return name in self.devices or name in self.pseudo_devices
-
-
-def bsd_versions(os_name: str) -> list[str]:
-    return _available(os_name, r"names-([0-9.]+)\.json")
-
-
-def _names_file(os_name: str, version: str | None) -> str | None:
-    """The database for `version` ("14.3" reads names-14.json), or the target's default."""
-    available = bsd_versions(os_name)
-    if not available:
-        return None
-    target = _json(f"{os_name}/target.json") or {}
-    if version is None:
-        version = target.get("default_version")
-    if version is None:
-        return f"names-{available[-1]}.json"
-    for key in (version, version.split(".")[0]):
-        info = (target.get("versions") or {}).get(key)
-        if isinstance(info, dict) and info.get("names"):
-            return info["names"]
-        if key in available:
-            return f"names-{key}.json"
-    return None
-
-
-def _names(value) -> frozenset:
-    if isinstance(value, dict):
-        return frozenset(value)
-    if isinstance(value, list):
-        return frozenset(v if isinstance(v, str) else v.get("name") for v in value)
-    return frozenset()
-
-
-@cache
-def bsd_names(os_name: str, version: str | None) -> BsdNames | None:
-    file = _names_file(os_name, version)
-    data = _json(f"{os_name}/{file}") if file else None
-    # A database marked blocked is an empty placeholder: reading it would call every name unknown.
-    if data is None or data.get("status") == "blocked":
-        return None
-    return BsdNames(
-        os=os_name, version=str(data.get("version", version)), file=f"targets/{os_name}/{file}",
-        options=_names(data.get("options")), devices=_names(data.get("devices")),
-        compat=dict(data.get("options_compat") or {}),
-        pseudo_devices=_names(data.get("pseudo_devices") or data.get("pseudo-devices")),
-        file_systems=_names(data.get("file_systems") or data.get("file-systems")),
-    )
 
 
 # --- OpenZFS module parameters ------------------------------------------------------------
@@ -179,12 +114,17 @@ def zfs_series() -> list[str]:
 
 
 @cache
-def zfs(series: str) -> Zfs | None:
+def zfs(series: str, release: str | None = None) -> Zfs | None:
+    """The parameters of an OpenZFS series, narrowed to one release of it when known
+    (zfs_arc_shrinker_seeks arrived in 2.2.9): read through mscc.zfsdb, the layer the
+    compiler uses, so that lint and compile give one verdict."""
+    from mscc import zfsdb
+
     data = _json(f"openzfs/zfs-{series}.json")
     if data is None:
         return None
     by_linux, by_freebsd, by_legacy = {}, {}, {}
-    for name, raw in data["tunables"].items():
+    for name, raw in zfsdb.available(series, release).items():
         t = Tunable(name, raw.get("linux"), raw.get("linux_module"), raw.get("freebsd"),
                     tuple(raw.get("freebsd_legacy") or ()), raw.get("access"), raw.get("freebsd_loader_tunable"),
                     raw.get("type"))
@@ -198,19 +138,95 @@ def zfs(series: str) -> Zfs | None:
         t = Tunable(raw.get("variable") or dotted, None, None, dotted, (), raw.get("access"),
                     raw.get("freebsd_loader_tunable"), raw.get("type"))
         (by_legacy if raw.get("legacy") else by_freebsd)[dotted] = t
-    return Zfs(series, str(data.get("openzfs_version", series)), by_linux, by_freebsd, by_legacy)
+    version = release or str(data.get("openzfs_version", series))
+    return Zfs(series, version, by_linux, by_freebsd, by_legacy)
 
 
-def zfs_series_for(os_name: str | None, version: str | None) -> str | None:
-    """The OpenZFS series an OS version ships (targets/openzfs/platforms.json), if known."""
+def zfs_release_for(os_name: str | None, version: str | None) -> tuple[str | None, str | None]:
+    """(series, exact release) of OpenZFS an OS version ships, as the compiler reads them."""
     if not os_name or not version:
-        return None
-    shipped = (_json("openzfs/platforms.json") or {}).get(os_name, {})
-    for key in (version, ".".join(version.split(".")[:2]), version.split(".")[0]):
-        if key in shipped:
-            return shipped[key].get("openzfs")
-    return None
+        return None, None
+    from mscc import zfsdb
+
+    return zfsdb.series_for(os_name, version), zfsdb.shipped_version(os_name, version)
 
 
 def target_data(os_name: str) -> dict | None:
     return _json(f"{os_name}/target.json")
+
+
+# --- Names per architecture ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ArchNames:
+    """targets/<os>/arches-<version>.json: the option and device names every architecture's
+    config(8) inputs declare, for one release (made by scripts/arch_names.py)."""
+
+    os: str
+    version: str
+    file: str
+    options: dict               # arch -> frozenset
+    devices: dict               # arch -> frozenset (pseudo-devices included)
+    file_systems: dict          # arch -> frozenset (NetBSD)
+    sources: dict               # arch -> "repo@commit"
+    date: str | None = None     # of the tree (NetBSD/OpenBSD files state dates, not releases)
+
+    @property
+    def arches(self) -> list[str]:
+        return sorted(self.options)
+
+    def where(self, kind: str, name: str) -> list[str]:
+        """The architectures that have `name` as an option, device or file system."""
+        table = {"options": self.options, "device": self.devices, "file-system": self.file_systems}[kind]
+        return [arch for arch in sorted(table) if name in table[arch]]
+
+
+def arch_versions(os_name: str) -> list[str]:
+    return _available(os_name, r"arches-([0-9.]+)\.json")
+
+
+def arch_table_data(os_name: str, version: str) -> dict | None:
+    return _json(f"{os_name}/arches-{version}.json")
+
+
+@cache
+def arch_names(os_name: str, version: str) -> ArchNames | None:
+    data = arch_table_data(os_name, version)
+    if data is None:
+        return None
+    arches = data["arches"]
+    return ArchNames(
+        os=os_name, version=version, file=f"targets/{os_name}/arches-{version}.json",
+        options={a: frozenset(t["options"]) for a, t in arches.items()},
+        devices={a: frozenset(t["devices"]) | frozenset(t.get("pseudo_devices", ())) for a, t in arches.items()},
+        file_systems={a: frozenset(t.get("file_systems", ())) for a, t in arches.items()},
+        sources={a: f"{t['source']['repo']}@{t['source']['commit'][:12]}" for a, t in arches.items()},
+        date=data.get("date"),
+    )
+
+
+@dataclass(frozen=True)
+class KconfigArches:
+    """targets/alpine/kconfig-arches-<series>.json: which arch/ directories define a symbol."""
+
+    series: str
+    arch_only: dict             # symbol -> tuple of arches, for symbols defined only below arch/
+    outside_arm64: frozenset    # generic symbols arm64's database lacks
+    arches: tuple
+
+    def where(self, symbol: str, arm64_has: bool) -> tuple | None:
+        """The arches defining `symbol`; ("*",) for a generic one; None when none does."""
+        if symbol in self.arch_only:
+            return self.arch_only[symbol]
+        if arm64_has or symbol in self.outside_arm64:
+            return ("*",)
+        return None
+
+
+@cache
+def kconfig_arches(series: str) -> KconfigArches | None:
+    data = _json(f"alpine/kconfig-arches-{series}.json")
+    if data is None:
+        return None
+    return KconfigArches(series, {s: tuple(a) for s, a in data["arch_only"].items()},
+                         frozenset(data["outside_arm64"]), tuple(data["arches"]))

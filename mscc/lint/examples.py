@@ -125,7 +125,7 @@ nooptions WITNESS
         PROVE_LOCKING (and LOCK_STAT) select DEBUG_LOCK_ALLOC, which makes mutex_lock GPL-only;
         OpenZFS's configure then stops with 'Kernel built with CONFIG_DEBUG_LOCK_ALLOC which is
         incompatible with the CDDL license'.""",
-        "debug.config", """
+        "lockdep.config", """
 CONFIG_PROVE_LOCKING=y
 """, """
 # CONFIG_PROVE_LOCKING is not set

@@ -41,12 +41,26 @@ _LINUX_NAME = re.compile(r"(^config-\d|defconfig$|\.config$|\.fragment$|\.kconfi
 # Kernel configs carry no extension by convention (GENERIC, GENERIC64, VIRT); mscc writes *.conf.
 _MAYBE_KERNEL = re.compile(r"^([A-Z][A-Z0-9_.-]*|.*\.(conf|kernconf))$")
 
-_ZFS_COMMAND = re.compile(r"^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b", re.M)
+_ZFS_COMMAND = re.compile(r"^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b", re.MULTILINE)
 _KCONFIG_LINE = re.compile(r"^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)")
 _ATTACH = re.compile(r"^\S+\s+at\s+\S+")
 _FREEBSD_WORDS = {"nooptions", "nooption", "nodevice", "nodevices", "nomakeoptions", "cpu", "device", "devices"}
+_BSD_CONFIG_WORDS = {"include", "cinclude", "options", "option", "no", "-no", "pseudo-device", "file-system",
+                     "makeoptions", "maxusers", "config", "ident", "machine", "rmoption", "select"}
 _MODPROBE_WORDS = {"options", "install", "remove", "blacklist", "alias", "softdep"}
 _SYSCTL_LINE = re.compile(r"^-?[a-z][a-z0-9_]*(\.[A-Za-z0-9_%-]+)+\s*=")
+
+
+# loader.conf.sample, loader.conf.rpi, sysctl.conf.orig: variants keep the base name's kind.
+_BY_PREFIX = {"loader.conf.": "loader-conf", "sysctl.conf.": "sysctl-conf"}
+# Names that are certainly not configuration files: a directory walk skips them unread (and
+# says so in its summary). Everything else is read and recognised by its content.
+_NOT_CONFIG = re.compile(
+    r"\.(md|rst|txt|adoc|html?|css|js|ts|py|pyc|c|h|cc|cpp|go|rs|java|rb|pl|lua|json|ya?ml|toml|lock|xml|csv|tsv|"
+    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$",
+    re.IGNORECASE)
+_NOT_CONFIG_NAMES = {"LICENSE", "LICENCE", "COPYING", "Makefile", "README", "NOTICE", "AUTHORS", "CHANGES",
+                     "Dockerfile", "Vagrantfile", "MANIFEST.tsv", ".gitignore", ".gitattributes"}
 
 
 def by_name(path: str) -> str | None:
@@ -55,6 +69,9 @@ def by_name(path: str) -> str | None:
         return "msk"
     if p.name in _BY_NAME:
         return _BY_NAME[p.name]
+    for prefix, kind in _BY_PREFIX.items():
+        if p.name.startswith(prefix) and not p.name.endswith((".sh", ".md")):
+            return kind
     if p.suffix == ".conf" and p.parent.name in _BY_DIRECTORY:
         return _BY_DIRECTORY[p.parent.name]
     return None
@@ -78,10 +95,12 @@ def ruled_out(path: str, wanted) -> bool:
 
 
 def worth_reading(path: str) -> bool:
-    """For directory walks: whether a file's name makes it a candidate at all."""
+    """For directory walks: whether a file's name leaves it a candidate (kernel configs are
+    called anything: GENERIC, h9k, skylake.kernel; their content decides)."""
     name = PurePath(path).name
-    return (by_name(path) is not None or name == "manifest.json" or name.endswith(".sh") or is_workflow(path)
-            or bool(_LINUX_NAME.search(name)) or bool(_MAYBE_KERNEL.match(name)))
+    if by_name(path) is not None or name == "manifest.json" or is_workflow(path):
+        return True
+    return not (_NOT_CONFIG.search(name) or name in _NOT_CONFIG_NAMES or name.startswith(("README", "LICENSE")))
 
 
 def detect(path: str, text: str) -> str | None:
@@ -118,8 +137,15 @@ def sniff(text: str) -> str | None:
         return "linux-config"
     firsts = [line.split()[0] for line in lines]
     words = set(firsts)
-    if words & {"rmoption", "rmoptions", "option", "makeoption"}:
+    # An RCS id says which BSD, when the lines are config lines at all (not a README.evbarm).
+    configish = sum(1 for line, first in zip(lines, firsts, strict=False)
+                    if first in _BSD_CONFIG_WORDS or _ATTACH.match(line))
+    if words & {"rmoption", "rmoptions", "option", "makeoption"} or ("$OpenBSD:" in text[:4000] and configish):
         return "openbsd-kernel"
+    # `include "arch/evbarm/conf/GENERIC64"`: only NetBSD (and OpenBSD, above) include by arch/ path.
+    if ("$NetBSD:" in text[:4000] and configish * 2 >= len(lines)) or \
+            any(re.match(r'^include\s+"?arch/[a-z0-9]+/conf/', line) for line in lines):
+        return "netbsd-kernel"
     # Lines only one dialect writes, counted: a FreeBSD config with one NetBSD-ism in it is
     # still a FreeBSD config (and gets told about the NetBSD-ism).
     netbsd = sum(1 for line, first in zip(lines, firsts, strict=False)

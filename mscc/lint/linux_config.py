@@ -1,7 +1,10 @@
 """Linux `.config` files and Kconfig fragments (merge_config.sh conventions).
 
 Checked against the Kconfig symbol database of the kernel series the file is for (its
-"# Linux/arm64 6.12.x Kernel Configuration" header, else the newest database mscc has).
+"# Linux/arm64 6.12.x Kernel Configuration" header, else the newest database mscc has), and
+for the architecture it is for (header, path arch/<arch>/configs/, CONFIG_<ARCH>=y, --arch):
+a symbol of another architecture says where it exists; in a file whose architecture cannot
+be told (kernel/configs/kvm_guest.config) a symbol is unknown only when no architecture has it.
 """
 
 from __future__ import annotations
@@ -9,13 +12,13 @@ from __future__ import annotations
 import re
 
 from mscc import codes
-from mscc.diagnostics import registry
-from mscc.lint import databases
+from mscc.diagnostics import Severity, registry
+from mscc.lint import databases, platform
 from mscc.lint.context import FileContext
 from mscc.lint.knowledge import knowledge
 from mscc.targets import load_json
 
-_HEADER = re.compile(r"^# Linux/\S+ (\d+\.\d+)(\.\d+)?\S* Kernel Configuration", re.M)
+_HEADER = re.compile(r"^# Linux/\S+ (\d+\.\d+)(\.\d+)?\S* Kernel Configuration", re.MULTILINE)
 _VALID = {
     "bool": (("y", "n"), "y or n"),
     "tristate": (("y", "m", "n"), "y, m or n"),
@@ -26,6 +29,8 @@ def check(ctx: FileContext) -> None:
     from mscc.linux.kconfig import Assignment, BadLine, parse_config_lines
 
     db = _database(ctx)
+    found = platform.linux(ctx)
+    arches = databases.kconfig_arches(db.series) if db is not None else None
     # The table the alpine emitter checks raw lines with, so the two can never disagree.
     forbidden = load_json("alpine/target.json")["kconfig"]["forbidden"]
     known = knowledge()["linux"]
@@ -43,19 +48,22 @@ def check(ctx: FileContext) -> None:
         name_span = ctx.span(a.line, a.column, a.column + len("CONFIG_") + len(a.symbol))
         _repeat(ctx, a, seen.get(a.symbol), name_span)
         seen[a.symbol] = a
-        if db is not None and not _known(ctx, db, a, name_span):
+        if db is not None and not _known(ctx, db, arches, found, a, name_span):
             continue
         forbid = forbidden.get(a.symbol)
         if forbid and a.value == forbid["value"]:
             ctx.report(registry()[forbid["code"]], name_span, f"CONFIG_{a.symbol}={a.value}: {forbid['why']}")
             continue
         on = a.value in ("y", "m")
-        if on and a.symbol in lock and ctx.intent.zfs is not False:
+        if on and a.symbol in lock and (ctx.intent.zfs or (ctx.intent.zfs is None and not ctx.debug_file)):
+            # An error for a VM that uses ZFS; without a profile only a warning (the file may be
+            # for a kernel that never loads ZFS), and none in a fragment named for debugging.
             ctx.report(codes.CONFIG_LOCKDEP_ZFS, name_span,
                        f"CONFIG_{a.symbol}={a.value} turns on DEBUG_LOCK_ALLOC, and OpenZFS refuses to build "
                        "against such a kernel (mutex_lock becomes GPL-only)",
-                       "remove it, or turn lock debugging off for a kernel that must load ZFS")
-        elif on and a.symbol in debug and ctx.intent.production:
+                       "remove it, or turn lock debugging off for a kernel that must load ZFS",
+                       None if ctx.intent.zfs else Severity.WARNING)
+        elif on and a.symbol in debug and ctx.intent.production and not ctx.debug_file:
             ctx.report(codes.CONFIG_DEBUG, name_span,
                        f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, in a kernel meant for production",
                        "drop it for a production kernel, or lint with a --profile whose kernel.debug is on")
@@ -80,14 +88,43 @@ def header_line(ctx: FileContext, header) -> int:
     return ctx.text.count("\n", 0, header.start()) + 1 if header else 1
 
 
-def _known(ctx: FileContext, db, a, name_span) -> bool:
-    if a.symbol not in db.types:
-        matches = db.close_matches(a.symbol)
+def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
+    where = arches.where(a.symbol, a.symbol in db.types) if arches is not None else (
+        ("*",) if a.symbol in db.types else None)
+    arch = found.arch
+    if where is not None and (where == ("*",) or arch is None or arch in where):
+        if a.symbol not in db.types:
+            return False  # another architecture's symbol: its values are not in arm64's database
+        per_arch = where != ("*",)
+        if per_arch and arch is not None and arch != "arm64":
+            return True  # defined per architecture (NR_CPUS): arm64's type and range need not apply
+        # architecture unknown: the type holds everywhere, a per-architecture range need not
+        return _value(ctx, db, a, ranges=not (per_arch and arch is None))
+    checked = f"Linux {db.version} {arch or '(any architecture)'}"
+    if where is not None:
         ctx.report(codes.CONFIG_UNKNOWN_SYMBOL, name_span,
-                   f"CONFIG_{a.symbol} is not a Kconfig symbol in Linux {db.series}",
-                   ("did you mean " + " or ".join(f"CONFIG_{m}" for m in matches) + "?") if matches
-                   else "Kconfig ignores unknown symbols without a word; check the spelling and the kernel version")
+                   f"CONFIG_{a.symbol} is not a Kconfig symbol of {checked}; it exists on {', '.join(where)}",
+                   f"the architecture is {arch} from {found.arch_from}; Kconfig ignores the line there",
+                   Severity.WARNING)
         return False
+    same_series = found.release is not None and found.release != db.version and \
+        found.release.startswith(db.series + ".")
+    matches = [m for m in db.close_matches(a.symbol) if arches is None or arch is None or
+               arches.where(m, True) in (("*",), None) or arch in (arches.where(m, True) or ())]
+    hint = ("did you mean " + " or ".join(f"CONFIG_{m}" for m in matches) + "?") if matches \
+        else "Kconfig ignores unknown symbols without a word; check the spelling and the kernel version"
+    if same_series:
+        ctx.report(codes.CONFIG_UNKNOWN_SYMBOL, name_span,
+                   f"CONFIG_{a.symbol} is not a Kconfig symbol of {checked}; the file is for {found.release}, "
+                   "and point releases within a series add and rename symbols", hint, Severity.WARNING)
+        return False
+    # A warning, not an error: Kconfig drops the line and builds on (merge_config.sh only warns).
+    ctx.report(codes.CONFIG_UNKNOWN_SYMBOL, name_span, f"CONFIG_{a.symbol} is not a Kconfig symbol of {checked}",
+               hint, Severity.WARNING)
+    return False
+
+
+def _value(ctx: FileContext, db, a, ranges: bool = True) -> bool:
     kind = db.types[a.symbol]
     if a.value == "n" or kind is None:
         return True
@@ -100,7 +137,7 @@ def _known(ctx: FileContext, db, a, name_span) -> bool:
             problem = f"CONFIG_{a.symbol} is {'an int' if kind == 'int' else 'a hex'}: {a.value} is not a " \
                       f"{'number' if kind == 'int' else 'hexadecimal number such as 0x1f'}"
         else:
-            for low, high in db.ranges(a.symbol):
+            for low, high in (db.ranges(a.symbol) if ranges else ()):
                 if not low <= number <= high:
                     problem = f"CONFIG_{a.symbol}={a.value} is outside its range {low}..{high}"
     elif kind == "string" and not a.value.startswith('"'):

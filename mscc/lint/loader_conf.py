@@ -5,14 +5,13 @@ have no database, so they are checked for syntax and repetition only."""
 
 from __future__ import annotations
 
-import re
 
-from mscc import codes
+from mscc import codes, loader_line
 from mscc.lint.context import FileContext
 from mscc.lint.repeats import Repeats
 from mscc.lint.zfs_params import ZfsChecker
 
-_LINE = re.compile(r'^(?P<key>[A-Za-z_][A-Za-z0-9_.\-]*)\s*=\s*(?P<value>"[^"]*"|[^\s"]*)\s*;?$')
+_LINE = loader_line.LINE  # the reading `mscc compile` uses for raw loader lines
 
 
 def check(ctx: FileContext) -> None:

@@ -31,13 +31,13 @@ def need(database: str) -> None:
     present = {
         "": True,
         "kconfig": bool(databases.kconfig_series()),
-        "freebsd": databases.bsd_names("freebsd", None) is not None,
-        "openbsd": databases.bsd_names("openbsd", None) is not None,
-        "netbsd": databases.bsd_names("netbsd", None) is not None,
+        "freebsd": bool(databases.arch_versions("freebsd")),
+        "openbsd": bool(databases.arch_versions("openbsd")),
+        "netbsd": bool(databases.arch_versions("netbsd")),
         "zfs": bool(databases.zfs_series()),
     }[database]
     if not present:
-        files = {"kconfig": "targets/alpine/kconfig-*.json", "freebsd": "targets/freebsd/names-*.json",
-                 "openbsd": "targets/openbsd/names-*.json", "netbsd": "a usable targets/netbsd/names-*.json",
+        files = {"kconfig": "targets/alpine/kconfig-*.json", "freebsd": "targets/freebsd/arches-*.json",
+                 "openbsd": "targets/openbsd/arches-*.json", "netbsd": "targets/netbsd/arches-*.json",
                  "zfs": "targets/openzfs/zfs-*.json"}[database]
         pytest.skip(f"name database missing: {files}")
