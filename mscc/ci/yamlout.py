@@ -8,7 +8,6 @@ profile or a command line can change the document's structure.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 
@@ -41,7 +40,27 @@ def scalar(value: str | int | bool | None) -> str:
         return str(value)
     if _PLAIN.fullmatch(value) and not _RESERVED.fullmatch(value) and not _NUMBERISH.match(value):
         return value
-    return json.dumps(value, ensure_ascii=True)
+    return quoted(value)
+
+
+def quoted(value: str) -> str:
+    """VALUE as a YAML double-quoted scalar: printable characters as they are, everything else
+    (controls, line and paragraph separators, NEL, BOM) as an escape YAML reads back exactly."""
+    out = ['"']
+    for ch in value:
+        code = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ch.isprintable() and ch not in "\u2028\u2029\x85\ufeff":
+            out.append(ch)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    out.append('"')
+    return "".join(out)
 
 
 def _block_ok(text: str) -> bool:

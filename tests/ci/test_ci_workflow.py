@@ -11,6 +11,8 @@ import sys
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ci_helpers import GOLDEN, REPO, WORKFLOW, mscc, scripts
 
 from mscc.ci import yamlout
@@ -217,3 +219,10 @@ def test_control_characters_in_the_output_name_are_refused(tmp_path):
     done = mscc("ci", "github", "m1-air.msk", "-o", "wf\nx.yml", cwd=tmp_path)
     assert done.returncode == 2 and "control characters" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["common.msk", "m1-air.msk"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(), st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
+def test_any_text_reads_back_as_itself(key_text, value):
+    doc = {"k": value, "list": [value, {"inner": value}], "run": value + "\n"}
+    assert yaml.safe_load(yamlout.dump(doc, header=[key_text])) == doc
