@@ -12,6 +12,7 @@ arguments: no clock, no host, no absolute path.
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -289,6 +290,10 @@ def generate(files: Sequence[str], target_option: str | None, output: str, pin_s
     """Compile FILES (to learn which targets the build job needs steps for) and render."""
     from mscc.compiler import compile_file
 
+    # A FIFO or device would block the reader: a header of a committed workflow can name anything.
+    odd = [file for file in files if os.path.exists(file) and not os.path.isfile(file)]
+    if odd:
+        return Generated(None, [], (), f"{', '.join(odd)}: not a regular file")
     wanted = wanted_targets(target_option)
     results = [compile_file(file, wanted) for file in files]
     found = sorted({t for result in results for _, t in result.written})
