@@ -95,10 +95,6 @@ def _drain(running: Running, feed: Callable[[bytes], None]) -> None:
         process.wait()
 
 
-class Interrupted(Exception):
-    pass
-
-
 def _raise_interrupt(signum, frame):
     raise KeyboardInterrupt
 

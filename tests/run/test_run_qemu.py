@@ -119,18 +119,19 @@ def _load_boot_test():
 
 
 def mscc_16k_kernel(tmp_path: Path) -> Path:
-    """mscc's own minimal 16K kernel for tests/run/guest16k.msk: tinyconfig + the fragment mscc
-    emits, cross-built with scripts/boot-test's steps and cache (~/.cache/mscc/boot-test/KEY,
-    seeded from the nearest build, so after the boot test it is an incremental build)."""
+    """mscc's own minimal 16K kernel for tests/boot/boot16k.msk (the boot test's profile, so one
+    kernel build serves both tests): tinyconfig + the fragment mscc emits, cross-built with
+    scripts/boot-test's steps and cache (~/.cache/mscc/boot-test/KEY, seeded from the nearest
+    build)."""
     import fcntl
     import subprocess
 
     boot_test = _load_boot_test()
     out = tmp_path / "kernel-out"
-    done = CliRunner().invoke(compile_main, ["compile", str(Path(__file__).with_name("guest16k.msk")),
+    done = CliRunner().invoke(compile_main, ["compile", str(REPO / "tests" / "boot" / "boot16k.msk"),
                                              "--target", "alpine", "-o", str(out)])
     assert done.exit_code == 0, done.output
-    fragment = out / "guest16k" / "alpine" / "kernel" / "minimal.fragment.config"
+    fragment = out / "boot16k" / "alpine" / "kernel" / "minimal.fragment.config"
     requested = boot_test.read_fragment(fragment)
     tree_out = subprocess.run([str(REPO / "scripts" / "linux-tree")], stdout=subprocess.PIPE, text=True, check=True)
     tree = Path(tree_out.stdout.strip().splitlines()[-1])
@@ -161,10 +162,10 @@ def test_guest_boots_on_mscc_16k_kernel(tmp_path):
     guest = debian_arm64_guest()
     image = mscc_16k_kernel(tmp_path)
     out, results = tmp_path / "out", tmp_path / "results"
-    write_job(out, "guest16k", "alpine", "#!/bin/sh\necho \"PAGESIZE=$(getconf PAGESIZE)\"\nuname -r\n")
+    write_job(out, "boot16k", "alpine", "#!/bin/sh\necho \"PAGESIZE=$(getconf PAGESIZE)\"\nuname -r\n")
     result = CliRunner().invoke(run, [
         str(out), "--backend", "qemu", "--kernel", str(image), "--initrd", str(guest.initrd),
         "--identity", str(guest.key), "--append", "console=ttyAMA0 panic=-1", "--results", str(results),
         "--boot-timeout", "5m"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "[guest16k/alpine] PAGESIZE=16384" in result.output
+    assert "[boot16k/alpine] PAGESIZE=16384" in result.output

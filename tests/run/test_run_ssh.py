@@ -5,6 +5,11 @@ and a machine that does not answer (exit 3)."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 import run_sshd as sshd
@@ -116,3 +121,21 @@ def test_build_all_alpine_audit_over_ssh(server, tmp_path, tree, alpine_base_con
     assert "[m3/alpine] build.sh: audit passed" in result.output
     doc = json.loads((results / "report.json").read_text())
     assert reports.validate(doc) == [] and doc["jobs"][0]["status"] == "passed"
+
+
+def test_ssh_ctrl_c_kills_the_remote_tree(server, tmp_path, mark):
+    out, results = tmp_path / "out", tmp_path / "results"
+    write_job(out, "p", "alpine", HANG.replace("MARK", mark))
+    runner = subprocess.Popen([sys.executable, "-m", "mscc", "run", str(out), "--backend", "ssh",
+                               *server.options(str(tmp_path / "remote")), "--results", str(results)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 30
+    while len(leftovers(mark)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(leftovers(mark)) == 3
+    runner.send_signal(signal.SIGINT)
+    output, _ = runner.communicate(timeout=60)
+    assert runner.returncode == 130, output
+    assert "interrupted" in output and "still alive: none" in output
+    assert leftovers(mark) == []
