@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import click
 
 from mscc.cli.output import FORMATS, default_format, show_diagnostics, status
-from mscc.lint.kinds import KINDS
+from mscc.lint.kinds import GENERATED, KINDS
 from mscc.settings import SEVERITIES
 
 
@@ -47,7 +47,7 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> in
 @click.option("--release", default=None, metavar="VERSION",
               help="The OS or kernel release config files are for (14.3, 6.12.43) when they do not say.")
 @click.option("--generated", is_flag=True,
-              help="Only check that committed mscc output (manifest.json bundles) is up to date.")
+              help="Only check that committed mscc output (manifest.json bundles, workflows) is up to date.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
               help="Settings file. Default: the nearest .mscc.toml or pyproject.toml with [tool.mscc].")
 def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: bool, memory: int | None,
@@ -64,7 +64,7 @@ def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: b
 
     settings, problems, settings_source = settings_mod.load(Path(config) if config else None)
     options = LintOptions(memory=memory, profile=profile, kind=kind, settings=settings,
-                          only=frozenset({"mscc-output"}) if generated else None, arch=arch, release=release)
+                          only=GENERATED if generated else None, arch=arch, release=release)
     result = lint_paths(paths or (".",), options)
     if settings_source is not None:
         result.sources.add(settings_source)

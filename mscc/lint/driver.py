@@ -164,7 +164,9 @@ def _expand(paths, settings: Settings, skipped: list):
     for path in paths:
         if os.path.isdir(path):
             for root, dirs, files in walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+                # .github: workflows `mscc ci github` wrote are mscc output too
+                dirs[:] = sorted(d for d in dirs
+                                 if (not d.startswith(".") or d == ".github") and d not in _SKIP_DIRS)
                 for name in sorted(files):
                     full = os.path.normpath(os.path.join(root, name))
                     if full in seen or settings.excluded(full):
