@@ -265,7 +265,7 @@ def command_line(opts: Options) -> str:
 def wanted_targets(target_option: str | None) -> list[str] | None:
     """The targets to compile for, as `mscc compile --target` chooses them (None: each
     profile's vm.os; all: every target this installation can emit)."""
-    from mscc import targets
+    from mscc.knowledge import targets
     from mscc.emit.registry import has_emitter
     from mscc.language import TARGETS
 
