@@ -70,11 +70,14 @@ UNKNOWN_TUNABLE = register("MS407", "unknown-tunable", E, "not a tunable of that
 SYNC_DISABLED = register("MS408", "sync-disabled", W, "sync=disabled drops the durability of sync writes")
 ZFS_IMMATURE = register("MS409", "zfs-immature", W, "the target's ZFS is old and reported unstable")
 BAD_ZFS_NAME = register("MS410", "bad-zfs-name", E, "a pool, dataset or device name ZFS would refuse")
+TUNABLE_VALUE = register("MS411", "tunable-value-type", E,
+                         "a tunable value of a type the OpenZFS parameter does not have")
 
 # hypervisor and guest OS
 VZ_FREEBSD = register("MS501", "vz-freebsd", E, "FreeBSD does not boot under Virtualization.framework")
 UNSUPPORTED_VERSION = register("MS502", "unsupported-os-version", E, "mscc has no data for that OS version")
 VZ_UNSUPPORTED = register("MS503", "vz-unsupported", E, "this guest OS version does not boot under vz")
+BAD_PACKAGE_NAME = register("MS504", "bad-package-name", E, "an image package name apk would not read as a name")
 
 # raw escape hatches
 UNKNOWN_OPTION = register("MS601", "unknown-option", E, "an option name the OS's sources do not declare")
@@ -90,6 +93,8 @@ WRITE_FAILED = register("MS901", "write-failed", E, "the output could not be wri
 UNUSED_IGNORE = register("MS009", "unused-ignore", W, "an inline `# mscc: ignore[...]` matches no diagnostic")
 BAD_SETTINGS = register("MS010", "bad-settings", E, "the [tool.mscc] or .mscc.toml settings are invalid")
 UNKNOWN_FILE_KIND = register("MS011", "unknown-file-kind", W, "mscc lint does not recognise the file")
+CONTROL_CHARACTER = register("MS012", "control-character", E,
+                             "a control character, line separator or bidi override in the input")
 
 # existing configuration files (mscc lint on .config, kernel confs, loader.conf, sysctl.conf, modprobe.d)
 CONFIG_UNKNOWN_SYMBOL = register("MS701", "config-unknown-symbol", E, "a Kconfig symbol the kernel does not define")

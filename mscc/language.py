@@ -55,8 +55,15 @@ def integer(low: int, high: int) -> Kind:
     return Kind(f"a whole number from {low} to {high}", (ast.Int,), low=low, high=high)
 
 
-def size_or_percent(*bases: str) -> Kind:
-    return Kind(f"a size, or a percentage of {' or '.join(bases)}", (ast.Size, ast.Percent), bases=bases)
+def size_or_percent(*bases: str, low: int | None = None) -> Kind:
+    return Kind(f"a size, or a percentage of {' or '.join(bases)}", (ast.Size, ast.Percent), bases=bases, low=low)
+
+
+def size_at_least(low: int) -> Kind:
+    return Kind("a size such as 16GiB", (ast.Size,), low=low)
+
+
+MIB = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -88,14 +95,14 @@ ZFS_PROPS = {
 SECTIONS: dict[str, Section] = {
     "hardware": Section("The Mac the VM runs on.", {
         "chip": Setting(WORD, "chip id from hardware/ (mscc hardware list)", required=True),
-        "memory": Setting(SIZE, "the Mac's unified memory", required=True),
+        "memory": Setting(size_at_least(MIB), "the Mac's unified memory", required=True),
         "cores": Setting(integer(1, 64), "override: CPU cores of this Mac (binned chips)"),
     }),
     "vm": Section("The virtual machine.", {
         "hypervisor": Setting(enum("vz", "qemu"), "vz = Virtualization.framework, qemu = QEMU with HVF", "qemu"),
         "cpus": Setting(integer(1, 64), "vCPUs", 4),
-        "memory": Setting(size_or_percent("host.memory"), "guest memory", 4 << 30),
-        "disk": Setting(SIZE, "root disk size", 100 << 30),
+        "memory": Setting(size_or_percent("host.memory", low=MIB), "guest memory", 4 << 30),
+        "disk": Setting(size_at_least(MIB), "root disk size", 100 << 30),
         "os": Setting(enum(*TARGETS), "the guest OS compiled when --target is not given"),
         "version": Setting(STRING, "guest OS version, e.g. \"14.3\" or \"3.22\""),
         "nested_virt": Setting(BOOL, "expose nested virtualization (M3+, macOS 15+)", False),

@@ -12,12 +12,46 @@ from mscc.source import Span
 MAX_BYTES = 1 << 20  # a profile is a page of text; a megabyte is already absurd
 
 
+class NotRegularFile(OSError):
+    def __init__(self, what: str):
+        super().__init__(what)
+        self.what = what
+
+
+def read_regular(path: Path | str, limit: int) -> bytes:
+    """At most `limit` bytes of a regular file. The file is opened without blocking and
+    checked before reading: a FIFO, a socket or a device given as input (or reached by an
+    include or a directory walk) would otherwise block forever or never end."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "Is a directory", str(path))
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+            raise NotRegularFile(kind)
+        chunks, size = [], 0
+        while size < limit:
+            chunk = os.read(fd, min(1 << 20, limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
 def read_source(path: Path | str, display: str, max_bytes: int = MAX_BYTES,
                 what: str = "a .msk file") -> tuple[str | None, list[Diagnostic]]:
     """Read and decode a file, turning every failure into a diagnostic."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(max_bytes + 1)
+        data = read_regular(path, max_bytes + 1)
+    except NotRegularFile as err:
+        return None, [diag(codes.UNREADABLE, Span.point(display), f"is {err.what}, not {what}")]
     except IsADirectoryError:
         return None, [diag(codes.UNREADABLE, Span.point(display), f"is a directory, not {what}")]
     except FileNotFoundError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mscc.diagnostics import Diagnostic, Severity
-from mscc.source import SourceCache
+from mscc.source import SourceCache, visible
 
 JSON_VERSION = 1
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
@@ -21,13 +21,13 @@ def _style(text: str, colour: bool, **kw) -> str:
 def text(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
     """rustc-style: the message, the location, the source line with a caret, the hint."""
     blocks = []
-    for d in diagnostics:
+    for d in map(_visible, diagnostics):
         head = _style(f"{d.severity}[{d.code}]", colour, fg=_COLOURS[d.severity], bold=True)
         lines = [f"{head}: {_style(d.message, colour, bold=True)}"]
         gutter = len(str(d.span.line)) + 1
         lines.append(f"{' ' * (gutter - 1)}--> {d.span}")
         source = sources.get(d.span.file)
-        code_line = source.line(d.span.line) if source else ""
+        code_line = visible(source.line(d.span.line)) if source else ""
         if code_line:
             width = (d.span.end_column - d.span.column) if d.span.end_line == d.span.line else \
                 len(code_line) - d.span.column + 1
@@ -47,13 +47,25 @@ def text(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fal
     return "\n\n".join(blocks) + ("\n" if blocks else "")
 
 
+def _visible(d: Diagnostic) -> Diagnostic:
+    """The diagnostic with every text field made printable (see mscc.source.visible): file
+    names, messages and hints can carry bytes of a hostile input."""
+    from dataclasses import replace
+
+    span = replace(d.span, file=visible(d.span.file))
+    return replace(d, span=span, message=visible(d.message), hint=visible(d.hint) if d.hint else d.hint,
+                   target=visible(d.target) if d.target else d.target,
+                   profile=visible(d.profile) if d.profile else d.profile)
+
+
 def concise(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
+    diagnostics = [_visible(d) for d in diagnostics]
     return "".join(f"{d.span}: {d.severity}[{d.code}]: {d.message}"
                    + (f" [{d.target}]" if d.target else "") + "\n" for d in diagnostics)
 
 
 def json_format(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = False) -> str:
-    return json.dumps({"version": JSON_VERSION, "diagnostics": [d.to_dict() for d in diagnostics]},
+    return json.dumps({"version": JSON_VERSION, "diagnostics": [_visible(d).to_dict() for d in diagnostics]},
                       indent=2, ensure_ascii=False) + "\n"
 
 
@@ -69,9 +81,11 @@ def github(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = F
     kinds = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
     out = []
     for d in diagnostics:
-        props = (f"file={_github_property(d.span.file)},line={d.span.line},col={d.span.column},"
+        props = (f"file={_github_property(visible(d.span.file))},line={d.span.line},col={d.span.column},"
                  f"endLine={d.span.end_line},endColumn={d.span.end_column},title={d.code}")
         message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        # Line breaks are the workflow command's own %0A; every other control character is escaped.
+        message = "\n".join(visible(part) for part in message.replace("\r", "").split("\n"))
         out.append(f"::{kinds[d.severity]} {props}::{_github_escape(message)}\n")
     return "".join(out)
 
@@ -104,7 +118,8 @@ def sarif(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fa
                         "failing and a passing example."}
         rules.append(rule)
     results = []
-    for d in diagnostics:
+    for raw in diagnostics:
+        d = _visible(raw)
         region = {"startLine": max(d.span.line, 1), "startColumn": max(d.span.column, 1)}
         if (d.span.end_line, d.span.end_column) > (d.span.line, d.span.column):
             region.update({"endLine": d.span.end_line, "endColumn": d.span.end_column})
@@ -113,7 +128,7 @@ def sarif(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fa
             "ruleIndex": index[d.code],
             "level": _SARIF_LEVELS[d.severity],
             "message": {"text": d.message + (f" (hint: {d.hint})" if d.hint else "")},
-            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(d.span.file)}, "region": region}}],
+            "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(raw.span.file)}, "region": region}}],
         }
         props = {k: v for k, v in (("target", d.target), ("profile", d.profile), ("hint", d.hint)) if v}
         if props:
@@ -133,12 +148,15 @@ def sarif(diagnostics: list[Diagnostic], sources: SourceCache, colour: bool = Fa
 
 def _uri(path: str) -> str:
     """A relative URI reference for a relative path, a file: URI for an absolute one."""
+    import os
     from pathlib import PurePath
     from urllib.parse import quote
 
+    # The file name's own bytes, percent-encoded: a non-UTF-8 name stays a valid URI.
+    raw = os.fsencode(PurePath(path).as_posix())
     if PurePath(path).is_absolute():
-        return PurePath(path).as_uri()
-    return quote(PurePath(path).as_posix())
+        return "file://" + quote(raw)
+    return quote(raw)
 
 
 def explanation(code: str) -> str | None:

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from mscc import codes
 from mscc.diagnostics import Diagnostic, Severity, diag, registry
+from mscc.reading import MAX_BYTES, read_regular
 from mscc.reporters import REPORTERS
 from mscc.source import SourceFile, Span
 
@@ -92,7 +93,8 @@ def find(start: Path) -> Path | None:
 def _has_tool_table(pyproject: Path) -> bool:
     # A cheap textual look first, so that a pyproject.toml without [tool.mscc] is not parsed.
     try:
-        return re.search(r"^\s*\[tool\.mscc[\].]", pyproject.read_text(encoding="utf-8"), re.M) is not None
+        text = read_regular(pyproject, MAX_BYTES).decode("utf-8")
+        return re.search(r"^\s*\[tool\.mscc[\].]", text, re.M) is not None
     except (OSError, UnicodeDecodeError):
         return False
 
@@ -105,7 +107,10 @@ def load(path: Path | None = None, start: Path | None = None) -> tuple[Settings,
             return Settings(), [], None
     display = _display(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = read_regular(path, MAX_BYTES + 1)
+        if len(data) > MAX_BYTES:
+            raise OSError(f"larger than {MAX_BYTES} bytes")
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         return Settings(), [diag(codes.BAD_SETTINGS, Span.point(display), f"cannot read settings: {err}")], None
     source = SourceFile(display, text)
@@ -117,14 +122,21 @@ def load(path: Path | None = None, start: Path | None = None) -> tuple[Settings,
 def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = None) -> tuple[Settings, list[Diagnostic]]:
     import tomllib
 
+    from mscc.suggest import reset_budget
+
+    reset_budget()
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         line, column = _toml_position(str(err), text)
         return Settings(display), [diag(codes.BAD_SETTINGS, Span.point(display, line, column),
                                         f"not valid TOML: {str(err).split(' (at')[0]}")]
-    table = doc.get("tool", {}).get("mscc", {}) if is_pyproject else doc
+    tool = doc.get("tool", {}) if is_pyproject else {}
+    table = (tool.get("mscc", {}) if isinstance(tool, dict) else None) if is_pyproject else doc
     problems: list[Diagnostic] = []
+    if not isinstance(table, dict):
+        return Settings(display), [diag(codes.BAD_SETTINGS, _key_span(text, display, "mscc"),
+                                        "[tool.mscc] must be a table")]
 
     def bad(key: str, message: str, hint: str | None = None) -> None:
         problems.append(diag(codes.BAD_SETTINGS, _key_span(text, display, key), message, hint))
@@ -146,7 +158,7 @@ def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = Non
                     _check_code(pattern, raw_key, bad)
             values[key] = tuple(value)
         elif key == "severity":
-            if not isinstance(value, dict):
+            if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
                 bad(raw_key, "'severity' must be a table of code = \"error\" | \"warning\" | \"note\"")
                 continue
             pairs = []
@@ -157,12 +169,12 @@ def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = Non
                     pairs.append((pattern, SEVERITIES[level]))
             values["severity"] = tuple(pairs)
         elif key == "fail-on":
-            if value not in SEVERITIES:
+            if not isinstance(value, str) or value not in SEVERITIES:
                 bad(raw_key, f"'fail-on' must be error, warning or note, not {value!r}")
             else:
                 values["fail_on"] = SEVERITIES[value]
         elif key == "format":
-            if value not in REPORTERS:
+            if not isinstance(value, str) or value not in REPORTERS:
                 bad(raw_key, f"unknown format {value!r}", did_you_mean(str(value), REPORTERS))
             else:
                 values["format"] = value
@@ -183,7 +195,7 @@ def parse(text: str, display: str, *, is_pyproject: bool, root: str | None = Non
 def parse_memory(value) -> int | None:
     from mscc.units import parse_size
 
-    if isinstance(value, int) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
         return value
     if isinstance(value, str):
         size = parse_size(value.strip())

@@ -2,7 +2,46 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
+# marks, overrides and isolates ("Trojan Source"): characters that make a reader, or a
+# reviewer's eye, split or reorder text differently from what its bytes say. The parser
+# refuses them in profiles (MS012) and every encoder of mscc.emit.encoders refuses them.
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+
+
+def control_character(text: str) -> re.Match | None:
+    """The first control character in `text`, if any."""
+    return CONTROL.search(text)
+
+
+def visible(text: str) -> str:
+    """Text safe to print or serialise: control characters (terminal escapes among them) as
+    `\\xNN` / `\\uNNNN`, and the undecodable bytes of a non-UTF-8 file name (which Python
+    keeps as lone surrogates) as `\\xNN`, so the output is valid UTF-8 and cannot drive
+    the terminal. A tab stays a tab."""
+    if not isinstance(text, str):
+        return text
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return CONTROL.sub(lambda m: m.group(0) if m.group(0) == "\t" else _escape(m.group(0)), text)
+
+
+def _escape(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def text_lines(text: str) -> list[str]:
+    """The lines of a file as mscc counts them: split at LF only (a CR before it dropped).
+    str.splitlines also splits at U+2028, VT, FF and others, which moves every later line
+    number away from what editors, compilers and `# mscc: ignore` comments mean."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +70,7 @@ class SourceFile:
     text: str
 
     def line(self, number: int) -> str:
-        lines = self.text.splitlines()
+        lines = text_lines(self.text)
         if 1 <= number <= len(lines):
             return lines[number - 1]
         return ""

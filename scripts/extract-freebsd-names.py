@@ -33,12 +33,11 @@ Python 3.11, standard library only.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import posixpath
 from typing import Any
 
-from srcread import Source, sha256, write_json
+from srcread import Source, provenance_of, sha256, write_json
 
 GENERATED_BY = "scripts/extract-freebsd-names.py"
 SCHEMA_VERSION = 1
@@ -520,13 +519,7 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     src = Source(args.git_dir, args.rev)
     arch = args.arch
     conf_dir = f"sys/{arch}/conf"
-    prov: dict[str, Any] = {}
-    if args.provenance:
-        with open(args.provenance, encoding="utf-8") as fh:
-            prov = json.load(fh)
-    prov_files: dict[str, Any] = prov.get("files", {})
-    ref = args.ref or prov.get("ref") or args.rev
-    repo = prov.get("repo", UPSTREAM_REPO)
+    prov, prov_files, ref, repo = provenance_of(args, UPSTREAM_REPO)
 
     opt_paths = ["sys/conf/options", f"sys/conf/options.{arch}"]
     files_paths = ["sys/conf/files", f"sys/conf/files.{arch}"]

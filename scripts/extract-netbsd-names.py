@@ -51,7 +51,9 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from srcread import Source, add_source_arguments, input_record, source_record, write_json
+from srcread import (
+    Source, add_source_arguments, input_record, provenance_of, source_from_arguments, source_record, write_json,
+)
 
 GENERATED_BY = "scripts/extract-netbsd-names.py"
 SCHEMA_VERSION = 1
@@ -724,21 +726,8 @@ def check_problems(rd: Reader) -> list[dict[str, Any]]:
 def build(args: argparse.Namespace) -> dict[str, Any]:
     if args.blocked_reason:
         return blocked(args)
-    if bool(args.git_dir) == bool(args.tree):
-        raise SystemExit("give exactly one of --git-dir (with --rev) or --tree")
-    if args.git_dir and not args.rev:
-        raise SystemExit("--git-dir needs --rev")
-    src = Source(args.git_dir, args.rev, args.tree)
-    sys_prefix = args.sys_prefix
-    if sys_prefix and not sys_prefix.endswith("/"):
-        sys_prefix += "/"
-    prov: dict[str, Any] = {}
-    if args.provenance:
-        with open(args.provenance, encoding="utf-8") as fh:
-            prov = json.load(fh)
-    prov_files: dict[str, Any] = prov.get("files", {})
-    ref = args.ref or prov.get("ref") or args.rev
-    repo = args.repo or prov.get("repo", UPSTREAM_REPO)
+    src, sys_prefix = source_from_arguments(args)
+    prov, prov_files, ref, repo = provenance_of(args, UPSTREAM_REPO)
 
     rd = Reader(src, sys_prefix)
     root = rd.full(args.config)

@@ -45,13 +45,12 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import posixpath
 import re
 from typing import Any
 
-from srcread import add_source_arguments, input_record, source_record, write_json
+from srcread import provenance_of, source_from_arguments, add_source_arguments, input_record, source_record, write_json
 
 _here = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location(
@@ -404,21 +403,8 @@ def check_instances(rd: Reader, sel: Selection) -> list[dict[str, Any]]:
 
 
 def build(args: argparse.Namespace) -> dict[str, Any]:
-    if bool(args.git_dir) == bool(args.tree):
-        raise SystemExit("give exactly one of --git-dir (with --rev) or --tree")
-    if args.git_dir and not args.rev:
-        raise SystemExit("--git-dir needs --rev")
-    src = nb.Source(args.git_dir, args.rev, args.tree)
-    sys_prefix = args.sys_prefix
-    if sys_prefix and not sys_prefix.endswith("/"):
-        sys_prefix += "/"
-    prov: dict[str, Any] = {}
-    if args.provenance:
-        with open(args.provenance, encoding="utf-8") as fh:
-            prov = json.load(fh)
-    prov_files: dict[str, Any] = prov.get("files", {})
-    ref = args.ref or prov.get("ref") or args.rev
-    repo = args.repo or prov.get("repo", UPSTREAM_REPO)
+    src, sys_prefix = source_from_arguments(args)
+    prov, prov_files, ref, repo = provenance_of(args, UPSTREAM_REPO)
 
     rd = Reader(src, sys_prefix)
     results: dict[str, Any] = {}

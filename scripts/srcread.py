@@ -134,6 +134,31 @@ def add_source_arguments(ap, *, os_title: str, example_rev: str, default_version
     ap.add_argument("-o", "--output", required=True)
 
 
+def source_from_arguments(args) -> tuple[Source, str]:
+    """The tree add_source_arguments described (--git-dir with --rev, or --tree) and the
+    prefix of its sys/ directory, with a trailing slash."""
+    if bool(args.git_dir) == bool(args.tree):
+        raise SystemExit("give exactly one of --git-dir (with --rev) or --tree")
+    if args.git_dir and not args.rev:
+        raise SystemExit("--git-dir needs --rev")
+    sys_prefix = args.sys_prefix
+    if sys_prefix and not sys_prefix.endswith("/"):
+        sys_prefix += "/"
+    return Source(args.git_dir, args.rev, args.tree), sys_prefix
+
+
+def provenance_of(args, default_repo: str) -> tuple[dict[str, Any], dict[str, Any], str | None, str]:
+    """What --provenance says of a reconstructed repository: (the whole record, its per-file
+    commits, the ref to record, the repository to record)."""
+    prov: dict[str, Any] = {}
+    if args.provenance:
+        with open(args.provenance, encoding="utf-8") as fh:
+            prov = json.load(fh)
+    ref = getattr(args, "ref", None) or prov.get("ref") or args.rev
+    repo = getattr(args, "repo", None) or prov.get("repo", default_repo)
+    return prov, prov.get("files", {}), ref, repo
+
+
 def write_json(data: dict[str, Any], output: str) -> None:
     """Sorted keys, one space indent, a final newline: the same input gives the same bytes."""
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"

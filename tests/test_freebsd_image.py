@@ -18,7 +18,7 @@ import pytest
 from conftest import EXAMPLES, ROOT, codes_of, compile_text, have, rel
 from mscc.compiler import compile_file
 from mscc.emit import freebsd_image
-from mscc.targets import load_json
+from mscc.knowledge.targets import load_json
 
 IMAGE = "image/build-image.sh"
 FAKE_TOOLS = ("makefs", "mkimg", "pkg", "make")

@@ -11,8 +11,8 @@ import yaml
 
 from conftest import EXAMPLES, ROOT, codes_of, compile_text, have
 from mscc.compiler import compile_file
-from mscc.names import freebsd_names
-from mscc import zfsdb
+from mscc.knowledge.names import freebsd_names
+from mscc.knowledge import zfsdb
 
 DIRECTIVE = re.compile(r"^(options|nooptions|device|nodevice)\s+([A-Za-z0-9_]+)")
 
@@ -154,7 +154,7 @@ def test_tunable_unknown_for_the_shipped_version(tmp_path):
 
 
 def test_tunable_added_within_a_series_needs_the_right_release(tmp_path):
-    from mscc import zfsdb
+    from mscc.knowledge import zfsdb
 
     assert zfsdb.shipped_version("freebsd", "15.0") == "2.4.0-rc4"
     assert "zfs_import_defer_txgs" not in zfsdb.available("2.4", "2.4.0-rc4")

@@ -10,7 +10,7 @@ from mscc.compiler import compile_file
 
 
 def _needs_target(rule):
-    from mscc.targets import available
+    from mscc.knowledge.targets import available
 
     if rule.example_target not in available():
         pytest.skip(f"target {rule.example_target} not built yet")

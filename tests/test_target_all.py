@@ -61,9 +61,9 @@ def test_a_profile_error_fails_every_pair_of_that_profile(run_cli, write, tmp_pa
 
 
 def test_targets_this_installation_lacks_are_skipped_not_fatal(run_cli, write, tmp_path, monkeypatch):
-    import mscc.targets
+    import mscc.knowledge.targets
 
-    monkeypatch.setattr(mscc.targets, "available", lambda: ("freebsd", "netbsd"))
+    monkeypatch.setattr(mscc.knowledge.targets, "available", lambda: ("freebsd", "netbsd"))
     r = run_cli("compile", write("p.msk", ZFS), "--target", "all", "-o", tmp_path / "o")
     lines = r.output.splitlines()
     assert r.exit_code == 0, r.output

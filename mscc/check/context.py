@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from mscc.model import Chip, Profile
-from mscc.targets import TargetInfo, hypervisors
+from mscc.knowledge.targets import TargetInfo, hypervisors
 
 Version = dict[str, Any]  # a version entry of target.json, with its "name"
 

@@ -11,7 +11,7 @@ from mscc.check.rule import Scope
 from mscc.check.rules import RULES
 from mscc.diagnostics import Diagnostic
 from mscc.model import Profile
-from mscc.targets import TargetInfo
+from mscc.knowledge.targets import TargetInfo
 
 
 def check_profile(profile: Profile) -> list[Diagnostic]:

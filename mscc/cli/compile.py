@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from mscc import codes, targets
+from mscc import codes
+from mscc.knowledge import targets
 from mscc.cli.output import FORMATS, show_diagnostics, status
 from mscc.compiler import Result, compile_file
 from mscc.diagnostics import Diagnostic, Severity, diag

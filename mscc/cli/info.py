@@ -16,7 +16,7 @@ def hardware_list(fmt: str) -> None:
     """List every chip."""
     import json
 
-    from mscc.resolve import hardware
+    from mscc.knowledge import hardware
 
     chips = hardware.chips()
     if fmt == "json":
@@ -36,7 +36,7 @@ def hardware_show(chip: str, fmt: str) -> None:
     """Show every fact about CHIP, with its sources."""
     import json
 
-    from mscc.resolve import hardware
+    from mscc.knowledge import hardware
     from mscc.suggest import did_you_mean
 
     chips = hardware.chips()
@@ -114,7 +114,7 @@ def list_codes() -> None:
 @click.command("targets")
 def list_targets() -> None:
     """List the targets and the versions mscc has data for."""
-    from mscc import targets
+    from mscc.knowledge import targets
 
     for name in targets.available():
         info = targets.target(name)

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 import click
 
 from mscc.cli.output import FORMATS, default_format, show_diagnostics, status
-from mscc.lint.kinds import KINDS
+from mscc.lint.kinds import GENERATED, KINDS
 from mscc.settings import SEVERITIES
 
 
@@ -47,7 +47,7 @@ def _size(_ctx: click.Context, _param: click.Parameter, value: str | None) -> in
 @click.option("--release", default=None, metavar="VERSION",
               help="The OS or kernel release config files are for (14.3, 6.12.43) when they do not say.")
 @click.option("--generated", is_flag=True,
-              help="Only check that committed mscc output (manifest.json bundles) is up to date.")
+              help="Only check that committed mscc output (manifest.json bundles, workflows) is up to date.")
 @click.option("--config", "config", type=click.Path(dir_okay=False, exists=True, path_type=str), default=None,
               help="Settings file. Default: the nearest .mscc.toml or pyproject.toml with [tool.mscc].")
 def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: bool, memory: int | None,
@@ -64,7 +64,7 @@ def lint(paths: tuple[str, ...], fmt: str | None, fail_on: str | None, strict: b
 
     settings, problems, settings_source = settings_mod.load(Path(config) if config else None)
     options = LintOptions(memory=memory, profile=profile, kind=kind, settings=settings,
-                          only=frozenset({"mscc-output"}) if generated else None, arch=arch, release=release)
+                          only=GENERATED if generated else None, arch=arch, release=release)
     result = lint_paths(paths or (".",), options)
     if settings_source is not None:
         result.sources.add(settings_source)
@@ -129,7 +129,12 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
         elif check:
             status(f"would reformat {path}")
         else:
-            _write(path, out)
+            try:
+                _write(path, out)
+            except OSError as err:
+                status(f"mscc fmt: cannot write {path}: {err.strerror or err}")
+                failed += 1
+                continue
             status(f"reformatted {path}")
     sys.exit(1 if failed or (changed and (check or show_diff)) else 0)
 
@@ -137,7 +142,9 @@ def fmt(paths: tuple[str, ...], check: bool, show_diff: bool) -> None:
 def _msk_files(paths: tuple[str, ...]) -> Iterator[str]:
     for path in paths:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
+            from mscc.paths import walk
+
+            for root, dirs, files in walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 yield from (os.path.join(root, f) for f in sorted(files) if f.endswith(".msk"))
         else:
@@ -145,9 +152,11 @@ def _msk_files(paths: tuple[str, ...]) -> Iterator[str]:
 
 
 def _write(path: str, text: str) -> None:
-    """Replace the file atomically, keeping its permissions."""
+    """Replace the file atomically, keeping its permissions. A symlink stays a symlink: the
+    file it points to is the one replaced."""
     import tempfile
 
+    path = os.path.realpath(path)
     directory = os.path.dirname(os.path.abspath(path))
     mode = os.stat(path).st_mode & 0o7777
     fd, tmp = tempfile.mkstemp(prefix=".mscc-fmt-", dir=directory)

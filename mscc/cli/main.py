@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "targets": "mscc.cli.info:list_targets",
     "run": "mscc.cli.run:run",
     "build-all": "mscc.cli.run:build_all",
+    "ci": "mscc.cli.ci:ci_group",
     "bench": "mscc.verify.compare:bench",
 }
 

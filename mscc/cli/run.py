@@ -15,6 +15,7 @@ from pathlib import Path
 
 import click
 
+from mscc.cli.ci import run_ci_dispatch, run_ci_options
 from mscc.run.backends import BACKENDS
 
 DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)([smhd]?))")
@@ -150,10 +151,15 @@ def execute(out: Path, kwargs: dict) -> int:
 
 
 @click.command("run")
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path), required=False)
 @run_options
-def run(out: Path, **kwargs: object) -> None:
+@run_ci_options
+def run(out: Path | None, **kwargs: object) -> None:
     """Run the build scripts `mscc compile` wrote under OUT, one job per PROFILE/TARGET."""
+    # --plan and --merge-reports (mscc/ci) replace the run; without them OUT is required.
+    ci_code = run_ci_dispatch(out, kwargs)
+    if ci_code is not None or out is None:
+        sys.exit(ci_code)
     sys.exit(execute(out, kwargs))
 
 

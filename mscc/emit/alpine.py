@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import re
 
-from mscc import codes, zfsdb
+from mscc import codes
+from mscc.knowledge import zfsdb
 from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit import alpine_kconfig as kc
 from mscc.emit.raw import unread_keys
 from mscc.language import BOOL_WORDS
 from mscc.suggest import did_you_mean
-from mscc.targets import load_json
-from mscc.zfsdb import tunables as zfs_tunables
+from mscc.knowledge.targets import load_json
+from mscc.knowledge.zfsdb import tunables as zfs_tunables
 
 # What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
 ARTIFACT_KINDS = ("kernel-config", "zfs-tunables", "zfs-setup", "sysctl", "build-script", "image-script",

@@ -8,7 +8,7 @@ import re
 from mscc import codes
 from mscc.check.context import Context
 from mscc.diagnostics import diag
-from mscc.targets import hypervisors
+from mscc.knowledge.targets import hypervisors
 
 SYSCTL_LINE = re.compile(r"^\s*[a-z][a-z0-9_.]*\s*=\s*\S")
 

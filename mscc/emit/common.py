@@ -15,9 +15,18 @@ def kernel_ident(profile_name: str) -> str:
     return "MSCC_" + re.sub(r"[^A-Z0-9]+", "_", profile_name.upper()).strip("_")
 
 
+def lima_size(n: int) -> str:
+    """A size as Lima reads it. Lima parses memory and disk with docker/go-units RAMInBytes
+    (size.go: a number, then an optional k/m/g/t/p, an optional i and an optional b), so
+    "12756052869 bytes" is refused; a size that is not a whole MiB is rounded down to one
+    (Virtualization.framework wants memory in whole MiB, and qemu.sh's -m is in MiB too)."""
+    text = format_size(n - n % (1 << 20)) if n >= 1 << 20 else format_size(n)
+    return text if not text.endswith(" bytes") else text[: -len(" bytes")]
+
+
 def sizes(ctx: Context) -> dict:
     p = ctx.profile
-    return {"vm_memory": format_size(p.get("vm.memory")), "disk": format_size(p.get("vm.disk"))}
+    return {"vm_memory": lima_size(p.get("vm.memory")), "disk": lima_size(p.get("vm.disk"))}
 
 
 def report(ctx: Context, decisions: list[str], diagnostics: list) -> Artifact:
@@ -28,7 +37,11 @@ def report(ctx: Context, decisions: list[str], diagnostics: list) -> Artifact:
 
 
 def source_of(ctx: Context) -> str:
-    return ctx.profile.span.file
+    """The source path as the generated files name it: a file name's undecodable bytes and
+    control characters written as escapes (mscc.source.visible), never copied."""
+    from mscc.source import visible
+
+    return visible(ctx.profile.span.file)
 
 
 def device_notes(ctx: Context) -> list[str]:

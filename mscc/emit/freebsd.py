@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mscc import codes, loader_line, zfsdb
+from mscc import codes, loader_line
+from mscc.knowledge import zfsdb
 from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit.raw import unread_keys
-from mscc.names import freebsd_names
+from mscc.knowledge.names import freebsd_names
 from mscc.suggest import did_you_mean
-from mscc.targets import load_json
+from mscc.knowledge.targets import load_json
 
 # What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
 ARTIFACT_KINDS = ("kernel-config", "build-script", "loader-conf", "sysctl", "zfs-setup", "vm-definition",

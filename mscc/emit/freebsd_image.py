@@ -17,7 +17,7 @@ from mscc import codes
 from mscc.check.context import Context
 from mscc.diagnostics import Diagnostic, diag
 from mscc.suggest import did_you_mean
-from mscc.targets import load_json
+from mscc.knowledge.targets import load_json
 
 PATH = "image/build-image.sh"
 PREFIX = "FreeBSD-"  # release/packages/template.ucl: name = "${PKG_NAME_PREFIX}-${PKGNAME}"

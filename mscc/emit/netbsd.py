@@ -17,7 +17,7 @@ from mscc.check.context import Context
 from mscc.diagnostics import Severity, diag
 from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
 from mscc.emit.raw import unread_keys
-from mscc.names import SELECTED, UNCONFIRMED, NetBSDNames, base_name, netbsd_names
+from mscc.knowledge.names import SELECTED, UNCONFIRMED, NetBSDNames, base_name, netbsd_names
 from mscc.suggest import did_you_mean
 
 # What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.

@@ -17,7 +17,7 @@ from mscc.diagnostics import diag
 # the two BSD emitters share what depends only on target.json's device classes
 from mscc.emit.bsd import check_sysctl, qemu_script, sysctl_lines, wanted_classes
 from mscc.emit.raw import unread_keys
-from mscc.names import OpenBSDNames, base_name, openbsd_names
+from mscc.knowledge.names import OpenBSDNames, base_name, openbsd_names
 from mscc.suggest import did_you_mean
 
 # What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.

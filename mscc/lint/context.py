@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from mscc.diagnostics import Code, Diagnostic, Severity, diag
-from mscc.source import SourceCache, Span, comment_start
+from mscc.source import SourceCache, Span, comment_start, text_lines
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class FileContext:
 
     @cached_property
     def raw_lines(self) -> list[str]:
-        return self.text.splitlines()
+        return text_lines(self.text)
 
     def code_lines(self, quotes: str = '"') -> list[Line]:
         """Lines with code after `#` comments are stripped; blank lines are skipped."""

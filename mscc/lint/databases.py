@@ -13,8 +13,8 @@ from mscc.paths import targets_dir
 
 
 def _json(relative: str) -> dict | None:
-    """A file of targets/ through mscc.targets, the reader `mscc compile` uses (one cache)."""
-    from mscc.targets import load_json
+    """A file of targets/ through mscc.knowledge.targets, the reader `mscc compile` uses (one cache)."""
+    from mscc.knowledge.targets import load_json
 
     try:
         return load_json(relative)
@@ -71,6 +71,10 @@ class Kconfig:
     def close_matches(self, name: str) -> list[str]:
         import difflib
 
+        from mscc.suggest import budget_left
+
+        if not budget_left(name):
+            return []
         # Compare only against names of a similar length: 17,000 names make difflib slow.
         pool = [n for n in self.types if abs(len(n) - len(name)) <= 4 and n[:1] == name[:1]]
         return difflib.get_close_matches(name, pool, n=3, cutoff=0.85)
@@ -116,9 +120,9 @@ def zfs_series() -> list[str]:
 @cache
 def zfs(series: str, release: str | None = None) -> Zfs | None:
     """The parameters of an OpenZFS series, narrowed to one release of it when known
-    (zfs_arc_shrinker_seeks arrived in 2.2.9): read through mscc.zfsdb, the layer the
+    (zfs_arc_shrinker_seeks arrived in 2.2.9): read through mscc.knowledge.zfsdb, the layer the
     compiler uses, so that lint and compile give one verdict."""
-    from mscc import zfsdb
+    from mscc.knowledge import zfsdb
 
     data = _json(f"openzfs/zfs-{series}.json")
     if data is None:
@@ -146,7 +150,7 @@ def zfs_release_for(os_name: str | None, version: str | None) -> tuple[str | Non
     """(series, exact release) of OpenZFS an OS version ships, as the compiler reads them."""
     if not os_name or not version:
         return None, None
-    from mscc import zfsdb
+    from mscc.knowledge import zfsdb
 
     return zfsdb.series_for(os_name, version), zfsdb.shipped_version(os_name, version)
 

@@ -14,6 +14,7 @@ from mscc.lint.context import FileContext, Intent
 from mscc.reading import read_source
 from mscc.settings import Settings
 from mscc.source import SourceCache, SourceFile, Span
+from mscc.paths import walk
 
 MAX_BYTES = 8 << 20  # a full Linux .config is ~250 KiB; anything this large is not a config
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", ".venv"}
@@ -72,6 +73,9 @@ class _Outcome:
 def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -> _Outcome | None:
     if options.only is not None and kinds.ruled_out(path, options.only):
         return None  # decided by name, without reading the file
+    from mscc.suggest import reset_budget
+
+    reset_budget()
     text, read_problems = read_text(path)
     if read_problems or text is None:
         if not explicit:
@@ -159,8 +163,10 @@ def _expand(paths, settings: Settings, skipped: list):
     seen = set()
     for path in paths:
         if os.path.isdir(path):
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in _SKIP_DIRS)
+            for root, dirs, files in walk(path):
+                # .github: workflows `mscc ci github` wrote are mscc output too
+                dirs[:] = sorted(d for d in dirs
+                                 if (not d.startswith(".") or d == ".github") and d not in _SKIP_DIRS)
                 for name in sorted(files):
                     full = os.path.normpath(os.path.join(root, name))
                     if full in seen or settings.excluded(full):
@@ -241,6 +247,11 @@ def _bundle_intent(path: str, base: Intent) -> Intent | None:
 
         _, profiles, _ = analyse(meta["source"])
         chosen = next((p for p in profiles if p.name == meta.get("profile")), None)
+        from mscc.language import TARGETS
+
+        # The manifest is input too: a target or version of the wrong type or unknown is ignored.
+        target = meta.get("target") if isinstance(meta.get("target"), str) and meta["target"] in TARGETS else None
+        version = meta.get("version") if isinstance(meta.get("version"), str) else None
         _BUNDLES[key] = None if chosen is None else _from_profile(
-            chosen, base.memory, base.memory_from, meta.get("target"), meta.get("version"))
+            chosen, base.memory, base.memory_from, target, version)
     return _BUNDLES[key]

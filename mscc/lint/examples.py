@@ -172,6 +172,23 @@ vfs.zfs.arc.max = 4294967296
 """, """
 vm.swappiness = 10
 """),
+    _example(codes.CONTROL_CHARACTER, """
+        Every value of a profile ends up on one line of a generated script or conf file. A
+        newline, carriage return, NUL, U+2028 or a bidi override inside a value (raw, or made
+        by an escape such as \\n) would end that line and start one the profile never showed;
+        in a comment it makes editors and tools disagree about line numbers. mscc refuses
+        them instead of escaping them.""",
+        "vm.msk", """
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { os = freebsd  version = "15.0\\nreboot\\n#" }
+}
+""", """
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { os = freebsd  version = "15.0" }
+}
+"""),
     _example(codes.UNKNOWN_FILE_KIND, """
         A file named on the command line that mscc lint cannot place (by its name, then by its
         content) is not checked at all; the warning says so instead of passing it in silence.

@@ -13,7 +13,11 @@ from pathlib import Path
 
 from mscc import codes
 from mscc.lint.context import FileContext
+from mscc.paths import walk
+from mscc.reading import read_regular
 from mscc.source import SourceFile, Span
+
+_MAX_GENERATED = 16 << 20  # a generated file is a few kilobytes; anything this big is not one
 
 
 @dataclass(frozen=True)
@@ -33,20 +37,24 @@ def compare(out_dir: Path, bundles) -> list[Difference]:
         expected = {rel: data for rel, data, _executable in bundle.files()}
         for rel, data in sorted(expected.items()):
             found.extend(_compare_file(root / rel, data))
-        if root.is_dir():
-            for path in sorted(root.rglob("*")):
-                rel = path.relative_to(root).as_posix()
-                if path.is_file() and rel not in expected:
-                    found.append(Difference(_display(path), "extra", 1, "", None))
+        if root.is_dir() and not root.is_symlink():
+            for directory, _dirs, names in walk(str(root)):
+                for name in sorted(names):
+                    path = Path(directory) / name
+                    rel = path.relative_to(root).as_posix()
+                    if rel not in expected:
+                        found.append(Difference(_display(path), "extra", 1, "", None))
     return found
 
 
 def _compare_file(path: Path, data: bytes) -> list[Difference]:
     display = _display(path)
     try:
-        current = path.read_bytes()
+        current = read_regular(path, _MAX_GENERATED + 1)
     except FileNotFoundError:
         return [Difference(display, "missing", 1, "", None)]
+    except OSError:  # a directory, a FIFO, a symlink loop where a generated file belongs
+        return [Difference(display, "changed", 1, "", None)]
     if current == data:
         return []
     try:
@@ -70,6 +78,8 @@ def check(ctx: FileContext) -> None:
     try:
         meta = json.loads(ctx.text)
         source, profile, target = meta["source"], meta["profile"], meta["target"]
+        if not all(isinstance(v, str) for v in (source, profile, target)):
+            raise TypeError("not strings")
     except (ValueError, KeyError, TypeError):
         ctx.report(codes.GENERATED_STALE, ctx.span(1, 1), "not a manifest mscc can read",
                    "regenerate the directory with mscc compile")
@@ -83,7 +93,12 @@ def check(ctx: FileContext) -> None:
                    "run mscc lint from the directory mscc compile ran in, or delete the stale output")
         return
     from mscc.compiler import compile_file
+    from mscc.language import TARGETS
 
+    if target not in TARGETS:
+        ctx.report(codes.GENERATED_STALE, _key_span(ctx, "target"), f"{target!r} is not a target mscc knows",
+                   "regenerate the directory with mscc compile")
+        return
     result = compile_file(source_path, [target])
     bundle = next((b for b in result.bundles if b.directory == f"{profile}/{target}"), None)
     if bundle is None:
@@ -114,7 +129,7 @@ def bundle_of(path: str) -> tuple[str, dict] | None:
         if not manifest.is_file():
             continue
         try:
-            meta = json.loads(manifest.read_text(encoding="utf-8"))
+            meta = json.loads(read_regular(manifest, _MAX_GENERATED).decode("utf-8"))
         except (OSError, ValueError):
             return None
         if not isinstance(meta, dict) or not str(meta.get("generator", "")).startswith("mscc"):

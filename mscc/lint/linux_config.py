@@ -16,7 +16,7 @@ from mscc.diagnostics import Severity, registry
 from mscc.lint import databases, platform
 from mscc.lint.context import FileContext
 from mscc.lint.knowledge import knowledge
-from mscc.targets import load_json
+from mscc.knowledge.targets import load_json
 
 _HEADER = re.compile(r"^# Linux/\S+ (\d+\.\d+)(\.\d+)?\S* Kernel Configuration", re.MULTILINE)
 _VALID = {

@@ -25,7 +25,7 @@ def check(ctx: FileContext) -> None:
 def _raw_targets(ctx: FileContext) -> list:
     """The checks of targets a profile names only through a `raw TARGET { }` block."""
     from mscc.compiler import analyse, compile_file
-    from mscc.targets import available
+    from mscc.knowledge.targets import available
 
     _, profiles, _ = analyse(ctx.path, ctx.text)
     wanted: dict[str, set[str]] = {}

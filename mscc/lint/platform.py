@@ -113,33 +113,31 @@ def _freebsd_release_from_file(ctx: FileContext) -> tuple[str | None, str]:
 
 # --- NetBSD and OpenBSD -------------------------------------------------------------------
 
-_NETBSD_RCS = re.compile(r"\$NetBSD: \S+,v [\d.]+ (\d{4})/(\d\d)/(\d\d)")
-_OPENBSD_RCS = re.compile(r"\$OpenBSD: \S+,v [\d.]+ (\d{4})/(\d\d)/(\d\d)")
+# Their RCS id's date stands for the release when nothing else says it.
+_RCS_DATE = {name: (re.compile(r"\$" + title + r": \S+,v [\d.]+ (\d{4})/(\d\d)/(\d\d)"), title)
+             for name, title in (("netbsd", "NetBSD"), ("openbsd", "OpenBSD"))}
 _BSD_PATH = re.compile(r"(?:^|/)arch/([a-z0-9]+)/conf/")
 
 
-def netbsd(ctx: FileContext) -> Platform:
-    arch, arch_from = _stated_arch(ctx, "netbsd")
+def _rcs_dated(ctx: FileContext, os_name: str) -> Platform:
+    arch, arch_from = _stated_arch(ctx, os_name)
     if arch is None:
-        arch, arch_from = _bsd_arch_from_file(ctx, "netbsd")
-    release, release_from = _stated_release(ctx, "netbsd")
+        arch, arch_from = _bsd_arch_from_file(ctx, os_name)
+    release, release_from = _stated_release(ctx, os_name)
     if release is None:
-        m = _NETBSD_RCS.search(ctx.text[:4000])
+        pattern, title = _RCS_DATE[os_name]
+        m = pattern.search(ctx.text[:4000])
         if m:
-            release, release_from = "-".join(m.groups()), "the date of its `$NetBSD$` line"
+            release, release_from = "-".join(m.groups()), f"the date of its `${title}$` line"
     return Platform(arch, arch_from, release, release_from)
+
+
+def netbsd(ctx: FileContext) -> Platform:
+    return _rcs_dated(ctx, "netbsd")
 
 
 def openbsd(ctx: FileContext) -> Platform:
-    arch, arch_from = _stated_arch(ctx, "openbsd")
-    if arch is None:
-        arch, arch_from = _bsd_arch_from_file(ctx, "openbsd")
-    release, release_from = _stated_release(ctx, "openbsd")
-    if release is None:
-        m = _OPENBSD_RCS.search(ctx.text[:4000])
-        if m:
-            release, release_from = "-".join(m.groups()), "the date of its `$OpenBSD$` line"
-    return Platform(arch, arch_from, release, release_from)
+    return _rcs_dated(ctx, "openbsd")
 
 
 def _bsd_arch_from_file(ctx: FileContext, os_name: str) -> tuple[str | None, str]:

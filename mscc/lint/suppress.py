@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from mscc import codes
 from mscc.diagnostics import Diagnostic, diag, registry
 from mscc.lint.context import comment_start
-from mscc.source import SourceFile, Span
+from mscc.source import SourceFile, Span, text_lines
 
 _IGNORE = re.compile(r"#\s*mscc:\s*ignore\b(\[([^\]]*)\])?")
 
@@ -29,7 +29,7 @@ class Ignore:
 def find(source: SourceFile) -> list[Ignore]:
     if "mscc:" not in source.text:
         return []
-    lines = source.text.splitlines()
+    lines = text_lines(source.text)
     out = []
     for index, line in enumerate(lines):
         if "mscc:" not in line:

@@ -28,7 +28,7 @@ class Unavailable(Exception):
 
 @cache
 def facts() -> dict:
-    from mscc.targets import load_json
+    from mscc.knowledge.targets import load_json
 
     return load_json(FACTS)
 

@@ -137,7 +137,7 @@ def symbol_db_for(version: str | None) -> SymbolDB | None:
 
 def forbidden_values() -> dict:
     """Values Kconfig accepts on arm64 that cannot boot on an M-series CPU (target.json)."""
-    from mscc.targets import target
+    from mscc.knowledge.targets import target
 
     return target("alpine").data["kconfig"].get("forbidden", {})
 

@@ -22,6 +22,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from mscc.source import text_lines
+
 __all__ = [
     "Assignment", "BadLine", "Drop", "Symbol", "Definition", "Choice", "SymbolDB", "KconfigToolError",
     "parse_config_lines", "config_values", "load_symbol_db", "parse_expr", "eval_expr", "expr_text",
@@ -70,7 +72,7 @@ def parse_config_lines(text: str) -> list[Assignment | BadLine]:
     BadLine: those are exactly the lines that otherwise vanish without a warning.
     """
     items: list[Assignment | BadLine] = []
-    for number, raw in enumerate(text.splitlines(), start=1):
+    for number, raw in enumerate(text_lines(text), start=1):
         line = raw[:-1] if raw.endswith("\r") else raw
         if not line.strip():
             continue
@@ -403,6 +405,10 @@ class SymbolDB:
         return self.symbols.get(_strip_prefix(name))
 
     def close_matches(self, name: str, n: int = 3) -> list[str]:
+        from mscc.suggest import budget_left
+
+        if not budget_left(name):
+            return []
         return difflib.get_close_matches(_strip_prefix(name).upper(), self.symbols.keys(), n=n, cutoff=0.75)
 
     def explain(self, symbol: str, requested: str, final_values: Mapping[str, str]) -> str:

@@ -8,17 +8,26 @@ import os
 from functools import cache
 
 from lark import Lark, Token, Transformer
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
 
 from mscc import codes
 from mscc.diagnostics import Diagnostic, diag
 from mscc.parse import ast
 from mscc.paths import grammar_dir
 from mscc.reading import MAX_BYTES
-from mscc.source import Span
+from mscc.source import CONTROL, Span, control_character, text_lines
 from mscc.units import parse_size
 
 MAX_DEPTH = 32
+# Digits a number may have: far above any size or count a VM has, far below Python's
+# 4,300-digit limit on int() (and a float of more digits is inf).
+MAX_DIGITS = 24
 
 # How the grammar's terminal names read in a message.
 _TERMINAL_WORDS = {
@@ -36,18 +45,58 @@ class _Limit(Exception):
 
 
 def _cache_file(grammar: str) -> str | None:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
-    import tempfile  # only for the fallback; tempfile costs start-up time on every run
+    """Where Lark may keep the compiled grammar, or None for no cache.
 
-    for directory in (os.path.join(base, "mscc"), tempfile.gettempdir()):
-        try:
-            os.makedirs(directory, exist_ok=True)
-            if os.access(directory, os.W_OK):
-                return os.path.join(directory, f"grammar-{digest}.lark-cache")
-        except OSError:
-            continue
-    return None
+    Lark unpickles the cache file before it checks anything, so whoever can write that file
+    runs code as the user running mscc. The cache therefore lives only in a private directory,
+    $XDG_CACHE_HOME/mscc/grammar or ~/.cache/mscc/grammar: created 0700, owned by this user,
+    below directories that only this user or root can change (or sticky ones); an existing
+    cache file must be a regular file of this user's that nobody else can write. Anything
+    else: no cache (a few milliseconds slower), never a shared temporary directory."""
+    import stat
+
+    getuid = getattr(os, "getuid", None)
+    if getuid is None:
+        return None
+    uid = getuid()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):
+        return None
+    # Its own subdirectory: other parts of mscc keep kernel trees in ~/.cache/mscc with the
+    # usual 0755, which is fine for them and for this check of the parents.
+    directory = os.path.join(base, "mscc", "grammar")
+    try:
+        os.makedirs(directory, mode=0o700, exist_ok=True)
+        own = os.lstat(directory)
+        parents = [os.stat(p) for p in _ancestors(directory)]
+    except OSError:
+        return None
+    if not stat.S_ISDIR(own.st_mode) or own.st_uid != uid or own.st_mode & 0o077:
+        return None
+    for parent in parents:
+        others_can_write = parent.st_mode & 0o022 and not parent.st_mode & stat.S_ISVTX
+        if parent.st_uid not in (uid, 0) or others_can_write:
+            return None  # someone else could swap the directory after this check
+    digest = hashlib.sha256(grammar.encode()).hexdigest()[:16]
+    path = os.path.join(directory, f"grammar-{digest}.lark-cache")
+    try:
+        existing = os.lstat(path)
+    except FileNotFoundError:
+        return path
+    except OSError:
+        return None
+    if not stat.S_ISREG(existing.st_mode) or existing.st_uid != uid or existing.st_mode & 0o022:
+        return None
+    return path
+
+
+def _ancestors(path: str) -> list[str]:
+    out = []
+    parent = os.path.dirname(path)
+    while parent and parent != path:
+        out.append(parent)
+        path, parent = parent, os.path.dirname(parent)
+    return out
 
 
 @cache
@@ -92,8 +141,14 @@ class _Builder(Transformer):
                               "flatten the blocks or lists"))
         return depth
 
+    def _digits(self, tok) -> None:
+        if sum(ch.isdigit() for ch in str(tok)) > MAX_DIGITS:
+            raise _Limit(diag(codes.BAD_VALUE, self._span(tok), f"a number with more than {MAX_DIGITS} digits",
+                              "no size or count of a VM is that large"))
+
     def size(self, children):
         (tok,) = children
+        self._digits(tok)
         span = self._span(tok)
         value = parse_size(str(tok))
         if value is None:
@@ -102,16 +157,29 @@ class _Builder(Transformer):
 
     def percent(self, children):
         pct, ref = children
+        self._digits(pct)
         span = Span(self.path, pct.line, pct.column, ref.end_line, ref.end_column)
         return ast.Percent(float(str(pct)[:-1]), str(ref), f"{pct} of {ref}", span)
 
     def int(self, children):
         (tok,) = children
+        self._digits(tok)
         return ast.Int(int(str(tok)), self._span(tok))
+
+    def _text(self, tok) -> str:
+        """A string literal's value; an escape that makes a control character is refused
+        here, where the span is known (the raw text was checked before parsing)."""
+        text = _unquote(str(tok))
+        found = control_character(text)
+        if found:
+            raise _Limit(diag(codes.CONTROL_CHARACTER, self._span(tok),
+                              f"the string holds {_describe_control(found.group(0))} (written as an escape)",
+                              "a value in a profile is one line: drop the \\n or \\t escape"))
+        return text
 
     def string(self, children):
         (tok,) = children
-        return ast.Str(_unquote(str(tok)), self._span(tok))
+        return ast.Str(self._text(tok), self._span(tok))
 
     def word(self, children):
         (tok,) = children
@@ -132,7 +200,7 @@ class _Builder(Transformer):
 
     def label(self, children):
         (tok,) = children
-        text = _unquote(str(tok)) if tok.type == "STRING" else str(tok)
+        text = self._text(tok) if tok.type == "STRING" else str(tok)
         return (text, self._span(tok))
 
     def block(self, children):
@@ -160,7 +228,7 @@ class _Builder(Transformer):
 
     def include(self, children):
         keyword, tok = children
-        return ast.Include(_unquote(str(tok)), self._join(keyword, tok))
+        return ast.Include(self._text(tok), self._join(keyword, tok))
 
     def start(self, children):
         return children
@@ -188,7 +256,7 @@ def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic
     line = getattr(err, "line", 1) or 1
     column = getattr(err, "column", 1) or 1
     if line < 1:  # Lark reports EOF at -1
-        lines = text.splitlines() or [""]
+        lines = text_lines(text) or [""]
         line, column = len(lines), len(lines[-1]) + 1
     span = Span(path, line, column, line, column + 1)
     if isinstance(err, UnexpectedCharacters):
@@ -200,7 +268,7 @@ def _syntax_diagnostic(path: str, text: str, err: UnexpectedInput) -> Diagnostic
         tok: Token = err.token
         if tok.type == "$END":
             msg = "unexpected end of file"
-            lines = text.splitlines() or [""]
+            lines = text_lines(text) or [""]
             span = Span(path, len(lines), len(lines[-1]) + 1, len(lines), len(lines[-1]) + 2)
             opened = _unclosed(text)
             if opened:
@@ -261,6 +329,9 @@ def parse_text(text: str, path: str) -> tuple[ast.Module | None, list[Diagnostic
     if len(text) > MAX_BYTES:
         return None, [diag(codes.TOO_LARGE, Span.point(path), f"file has {len(text)} characters; "
                            f"mscc reads at most {MAX_BYTES}")]
+    controls = control_characters(text, path)
+    if controls:
+        return None, controls
     try:
         items = _parse_with_builder(text, path)
     except _Limit as limit:
@@ -270,6 +341,36 @@ def parse_text(text: str, path: str) -> tuple[ast.Module | None, list[Diagnostic
     includes = tuple(i for i in items if isinstance(i, ast.Include))
     profiles = tuple(p for p in items if isinstance(p, ast.Profile))
     return ast.Module(path, includes, profiles), []
+
+
+_MAX_CONTROL_REPORTS = 20
+
+
+def _describe_control(ch: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(ch, "") or {"\n": "LINE FEED", "\r": "CARRIAGE RETURN", "\t": "TAB"}.get(ch, "CONTROL")
+    return f"U+{ord(ch):04X} ({name.lower()})"
+
+
+def control_characters(text: str, path: str) -> list[Diagnostic]:
+    """MS012 for every control character outside line ends and indentation. A newline, CR,
+    NUL or U+2028 inside a value would end a line of the generated file and start another
+    one the profile never showed; in a comment it makes editors, Python's splitlines and
+    mscc disagree about line numbers. Tabs and CRLF line ends are fine."""
+    out: list[Diagnostic] = []
+    for match in CONTROL.finditer(text):
+        ch, offset = match.group(0), match.start()
+        if ch in "\n\t" or (ch == "\r" and text.startswith("\n", offset + 1)):
+            continue
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        out.append(diag(codes.CONTROL_CHARACTER, Span(path, line, column, line, column + 1),
+                        f"{_describe_control(ch)} in the file",
+                        "remove it: profiles are plain text, one setting per line"))
+        if len(out) >= _MAX_CONTROL_REPORTS:
+            break
+    return out
 
 
 def _parse_with_builder(text: str, path: str):

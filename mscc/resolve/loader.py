@@ -29,10 +29,17 @@ def _display(path: Path) -> str:
     return str(path) if rel.startswith("..") else rel
 
 
+# Includes nest at most this deep: a chain of hundreds of files is a generated attack, and
+# the loader recurses once per level.
+MAX_INCLUDE_DEPTH = 32
+
+
 def load(path: str | os.PathLike, text: str | None = None) -> Program:
     program = Program()
     top = Path(path)
-    _load(program, top.resolve(), str(path), text, stack=[], seen=set())
+    # The display name is normalised ("./in.msk" and "in.msk" are one file), because it is
+    # written into the generated files: their bytes must not depend on how the path was typed.
+    _load(program, top.resolve(), os.path.normpath(str(path)), text, stack=[], seen=set())
     return program
 
 
@@ -71,7 +78,19 @@ def _load(program: Program, real: Path, display: str, text: str | None, stack: l
 
 def _include(program, real: Path, display: str, inc: ast.Include, stack, seen) -> None:
     base = real.parent
-    target = (base / inc.path).resolve()
+    if len(stack) >= MAX_INCLUDE_DEPTH:
+        program.diagnostics.append(diag(codes.TOO_DEEP, inc.span,
+                                        f"includes nest deeper than {MAX_INCLUDE_DEPTH} files",
+                                        "include the shared files from one top-level file"))
+        return
+    try:
+        target = (base / inc.path).resolve()
+        exists = target.exists()
+    except (OSError, ValueError) as err:  # a name too long for the file system, a NUL
+        program.diagnostics.append(diag(codes.INCLUDE_MISSING, inc.span,
+                                        f'included file "{inc.path[:80]}" cannot be looked up: '
+                                        f"{getattr(err, 'strerror', None) or err}"))
+        return
     if not target.is_relative_to(base):
         program.diagnostics.append(diag(
             codes.INCLUDE_OUTSIDE, inc.span, f'include "{inc.path}" leaves the directory of {display}',
@@ -84,7 +103,7 @@ def _include(program, real: Path, display: str, inc: ast.Include, stack, seen) -
         return
     if target in seen:
         return  # included twice along different paths: read once
-    if not target.exists():
+    if not exists:
         program.diagnostics.append(diag(codes.INCLUDE_MISSING, inc.span, f'included file "{inc.path}" does not exist',
                                         f"looked for {_display(target)}"))
         return

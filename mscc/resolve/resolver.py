@@ -10,9 +10,10 @@ from mscc import language as lang
 from mscc.diagnostics import diag
 from mscc.model import Dataset, Located, Profile
 from mscc.parse import ast
-from mscc.resolve import hardware
+from mscc.knowledge import hardware
 from mscc.resolve.loader import Program
 from mscc.suggest import did_you_mean
+from mscc.units import format_size
 
 
 @dataclass
@@ -118,8 +119,9 @@ def _block(block: ast.Block, allowed, prefix: str, layer: _Layer, diagnostics: l
             ds = layer.datasets.setdefault(label, Dataset(label, label_span))
             ds.props[entry.key] = located
         elif block.kind == "raw":
-            layer.raw.setdefault(label, {})[entry.key] = [
-                Located(item.value, item.span) for item in entry.value.items]
+            # A second `raw TARGET` block adds its lines to the first one's.
+            layer.raw.setdefault(label, {}).setdefault(entry.key, []).extend(
+                Located(item.value, item.span) for item in entry.value.items)
             layer.raw_spans[label] = block.span
         else:
             layer.settings[f"{prefix}{block.kind}.{entry.key}"] = located
@@ -159,6 +161,8 @@ def _mismatch(value: ast.Value, kind: lang.Kind) -> str | None:
     if isinstance(value, ast.Int) and kind.low is not None and kind.high is not None \
             and not kind.low <= value.value <= kind.high:
         return f"{value.value} is not {kind.name}"
+    if isinstance(value, ast.Size) and kind.low is not None and value.bytes < kind.low:
+        return f"{value.text} is less than the {format_size(kind.low)} a VM needs at the least"
     if isinstance(value, ast.Percent):
         if value.base not in kind.bases:
             return f"a percentage of {value.base} is not allowed here; use a percentage of {' or '.join(kind.bases)}"
@@ -196,11 +200,20 @@ def _plain(value: ast.Value, kind: lang.Kind | None = None):
 
 # --- inheritance ------------------------------------------------------------------------
 
+# `extends` chains are resolved recursively; a chain longer than this is refused.
+MAX_EXTENDS_DEPTH = 32
+
+
 def _merged(name, by_name, layers, merged, diagnostics, stack) -> _Layer | None:
     if name in merged:
         return merged[name]
     prof = by_name[name]
     out = _Layer()
+    if len(stack) >= MAX_EXTENDS_DEPTH:
+        diagnostics.append(diag(codes.TOO_DEEP, prof.name_span,
+                                f"profiles extend each other more than {MAX_EXTENDS_DEPTH} levels deep",
+                                "flatten the chain of templates"))
+        return None
     stack.append(name)
     for parent, span in prof.extends:
         if parent not in by_name:
@@ -274,7 +287,18 @@ def _resolve_percentages(profile: Profile, diagnostics: list) -> None:
             profile.settings.pop(key)
             continue
         amount = int(base_value * pct.value / 100)
+        low = _setting_kind(key).low
+        if low is not None and amount < low:
+            diagnostics.append(diag(codes.BAD_VALUE, pct.span,
+                                    f"{pct.text} is {amount} bytes, less than the {format_size(low)} a VM needs"))
+            profile.settings.pop(key)
+            continue
         profile.settings[key] = Located(amount, located.span, pct.text)
+
+
+def _setting_kind(key: str) -> lang.Kind:
+    block, name = key.split(".", 1)
+    return lang.SECTIONS[block].settings[name].kind
 
 
 def _resolve_chip(profile: Profile, diagnostics: list) -> None:

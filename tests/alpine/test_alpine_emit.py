@@ -33,7 +33,7 @@ profile everything {
     debug = on
   }
   zfs { arc_max = 8GiB  tunables { zfs_txg_timeout = 5  spl_taskq_thread_dynamic = no } }
-  image { minimal = yes  packages = ["htop", "it's quoted"] }
+  image { minimal = yes  packages = ["htop", "py3-pip"] }
   raw alpine {
     kernel = ["CONFIG_IKCONFIG=y"]
     sysctl = ["vm.swappiness = 10"]
@@ -105,7 +105,7 @@ def test_fragments_are_clean_kconfig(example):
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=IDS)
 def test_modprobe_names_are_those_of_the_shipped_openzfs(example):
-    from mscc import zfsdb
+    from mscc.knowledge import zfsdb
 
     for bundle in alpine(example).bundles:
         version = json.loads(bundle.manifest_text)["version"]
@@ -180,7 +180,7 @@ def test_every_intent_reaches_the_output(tmp_path):
     assert "options spl spl_taskq_thread_dynamic=0" in conf and "options zfs zfs_vdev_max_active=1000" in conf
     assert "OpenZFS 2.2.7" in conf
     assert "vm.swappiness = 10" in out["etc/sysctl.d/90-mscc.conf"].content
-    assert "htop 'it'\"'\"'s quoted'" in out["image/mkimage.sh"].content
+    assert "-- alpine-base" in out["image/mkimage.sh"].content and " htop py3-pip" in out["image/mkimage.sh"].content
 
 
 def test_crypto_follows_the_chip_and_the_switch(tmp_path):

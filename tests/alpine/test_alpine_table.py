@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 from mscc.emit.alpine_kconfig import symbol_db, table_symbols, value_fits
 from mscc.language import DEVICE_CLASSES
-from mscc.resolve import hardware
+from mscc.knowledge import hardware
 
 TARGET = json.loads((ROOT / "targets/alpine/target.json").read_text())
 DB = symbol_db("kconfig-6.12.json")

@@ -118,8 +118,8 @@ def test_long_lists_break_and_short_ones_join():
 
 
 def test_strings_are_requoted_and_labels_keep_their_quotes():
-    out = fmt('profile p { image { packages = ["a\\"b", "tab\\there"] } raw freebsd { } raw "alpine" { } }')
-    assert 'packages = ["a\\"b", "tab\\there"]' in out
+    out = fmt('profile p { image { packages = ["a\\"b", "back\\\\slash"] } raw freebsd { } raw "alpine" { } }')
+    assert 'packages = ["a\\"b", "back\\\\slash"]' in out
     assert "  raw freebsd {}\n" in out and '  raw "alpine" {}\n' in out
 
 

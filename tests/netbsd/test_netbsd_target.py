@@ -14,7 +14,7 @@ from conftest import EXAMPLES, ROOT, bundle_files, codes_of, compile_text, have,
 from mscc.compiler import compile_file
 from mscc.diagnostics import Severity
 from mscc.emit import netbsd
-from mscc.names import SELECTED, NetBSDNames, netbsd_names
+from mscc.knowledge.names import SELECTED, NetBSDNames, netbsd_names
 
 T = ROOT / "targets" / "netbsd"
 HW = "hardware { chip = m3-pro  memory = 36GiB }"
@@ -113,7 +113,7 @@ def test_names_come_from_the_extracted_names_10():
 
 
 def test_the_curated_fallback_still_reads_when_an_extraction_is_blocked():
-    from mscc.names import _netbsd_from_curated
+    from mscc.knowledge.names import _netbsd_from_curated
 
     names = _netbsd_from_curated(json.loads((T / "curated-10.json").read_text()), "targets/netbsd/curated-10.json",
                                  "targets/netbsd/names-10.json")
@@ -349,7 +349,7 @@ def test_compiling_twice_gives_identical_bytes():
 
 
 def test_a_complete_extraction_replaces_the_curated_set():
-    from mscc.names import _netbsd_from_extraction
+    from mscc.knowledge.names import _netbsd_from_extraction
 
     doc = {
         "status": "complete", "source": {"repo": "NetBSD/src", "commit": "0" * 40},

@@ -13,7 +13,7 @@ from conftest import EXAMPLES, ROOT, bundle_files, codes_of, compile_text, have,
 from mscc.compiler import compile_file
 from mscc.diagnostics import Severity
 from mscc.emit import openbsd
-from mscc.names import base_name, openbsd_names
+from mscc.knowledge.names import base_name, openbsd_names
 
 HW = "hardware { chip = m3-pro  memory = 36GiB }"
 FIXED = ("machine", "maxusers", "makeoptions", "config")

@@ -8,7 +8,7 @@ from mscc import codes
 from mscc.check.context import ProfileContext, TargetContext
 from mscc.check.rule import rule
 from mscc.diagnostics import Diagnostic, diag
-from mscc.targets import hypervisors
+from mscc.knowledge.targets import hypervisors
 
 _BASE = """
   hardware { chip = m3-pro  memory = 36GiB }

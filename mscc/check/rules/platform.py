@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from mscc import codes
@@ -60,3 +61,37 @@ def version_supported(ctx: TargetContext) -> Iterator[Diagnostic]:
         yield diag(codes.UNSUPPORTED_VERSION, ctx.profile.where("vm.version"),
                    f"mscc has no data for {ctx.target.name} {ctx.profile.get('vm.version')}",
                    f"supported {ctx.target.name} versions: {known}")
+
+
+# Alpine's package names are lower-case letters, digits and `. _ + -` (aports); anything else,
+# and above all a leading `-`, is not a name: `apk add --allow-untrusted` is an option.
+# (FreeBSD's image checks its names against the release's package list: MS641.)
+_ALPINE_PACKAGE = re.compile(r"[a-z0-9][a-z0-9._+-]{0,127}")
+
+
+@rule(codes.BAD_PACKAGE_NAME, rationale="""
+`image.packages` ends up on the `apk add` command line of Alpine's image/mkimage.sh, which
+runs as root. A string that starts with `-` would be an option there (`--allow-untrusted`,
+`--repository URL`), and characters such as `$`, spaces or quotes are not part of any Alpine
+package name. mscc accepts lower-case letters, digits and `. _ + -`, starting with a letter or
+a digit (and mkimage.sh also ends apk's options with `--`). FreeBSD's image checks its package
+names against the release's own list instead (MS641).
+""", fail="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  image { minimal = yes  packages = ["htop", "--allow-untrusted"] }
+}
+""", passes="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  image { minimal = yes  packages = ["htop", "py3-pip"] }
+}
+""", example_target="alpine")
+def package_names(ctx: TargetContext) -> Iterator[Diagnostic]:
+    if ctx.target.name != "alpine":
+        return
+    for name in ctx.profile.get("image.packages") or ():
+        if not _ALPINE_PACKAGE.fullmatch(str(name)):
+            yield diag(codes.BAD_PACKAGE_NAME, ctx.profile.where("image.packages"),
+                       f"{str(name)!r} is not an Alpine package name",
+                       "lower-case letters, digits and . _ + -, starting with a letter or digit")

@@ -12,7 +12,7 @@ from mscc.diagnostics import Diagnostic, diag
 from mscc.language import ACCEPT_LOSS
 from mscc.suggest import did_you_mean
 from mscc.units import GIB, MIB, format_size
-from mscc import zfsdb
+from mscc.knowledge import zfsdb
 
 ARC_MAX_FLOOR = 64 * MIB   # MIN_ARC_MAX = DMU_MAX_ACCESS (openzfs/zfs include/sys/arc.h)
 ARC_MIN_FLOOR = 32 * MIB   # 2 × the largest block size (module/zfs/arc.c arc_tuning_update)
@@ -224,6 +224,58 @@ def tunables_known(ctx: TargetContext) -> Iterator[Diagnostic]:
                        f"'{name}' exists only on Linux; FreeBSD has no sysctl for it")
 
 
+# OpenZFS declares these parameters as strings (module_param_call/ZFS_MODULE_PARAM_CALL with
+# a charp or string handler; targets/openzfs/zfs-*.json "type"); every other one is a number.
+STRING_TYPES = ("string", "charp")
+# What a string tunable may hold: the values OpenZFS documents are implementation names,
+# paths and zio_taskq_* lists ("fixed,1,8 null scale null"): words separated by single spaces.
+_STRING_TUNABLE = re.compile(r"[A-Za-z0-9_.,:/+-]+( [A-Za-z0-9_.,:/+-]+)*")
+_MAX_STRING_TUNABLE = 256
+
+
+@rule(codes.TUNABLE_VALUE, rationale="""
+A tunable's value goes into /etc/modprobe.d/zfs.conf or /boot/loader.conf, files that run as
+root on every boot. OpenZFS reads most parameters as numbers; only a few are strings (the
+checksum implementation choices, zio_taskq_*, spa_config_path). mscc accepts a string only
+for a string parameter, and then only words of letters, digits and `_ . , : / + -` separated
+by single spaces: no quotes, no newlines, nothing a conf reader would take for a second line.
+""", fail=f"""
+profile vm {{{_BASE}  zfs {{
+    tunables {{ zfs_txg_timeout = "10 install zfs /bin/sh" }}
+  }}
+}}
+""", passes=f"""
+profile vm {{{_BASE}  zfs {{
+    tunables {{ zfs_txg_timeout = 10  zfs_fletcher_4_impl = "scalar" }}
+  }}
+}}
+""")
+def tunable_values(ctx: TargetContext) -> Iterator[Diagnostic]:
+    zfs = ctx.target.zfs if _zfs(ctx) else None
+    if zfs is None or not ctx.profile.tunables or zfs.get("provider") != "openzfs" or ctx.version is None:
+        return
+    series = zfsdb.series_for(ctx.target.name, ctx.version["name"])
+    if series is None:
+        return
+    known = zfsdb.tunables(series)
+    from mscc.language import BOOL_WORDS
+
+    for name, located in sorted(ctx.profile.tunables.items()):
+        info = known.get(name)
+        value = located.value
+        if info is None or not isinstance(value, str):
+            continue  # unknown names are MS407; numbers and sizes are numbers
+        if info.get("type") in STRING_TYPES:
+            if len(value) > _MAX_STRING_TUNABLE or not _STRING_TUNABLE.fullmatch(value):
+                yield diag(codes.TUNABLE_VALUE, located.span,
+                           f"{name}: {located.text} is not a value mscc writes into a conf file",
+                           "words of letters, digits and _ . , : / + - separated by single spaces")
+        elif value not in BOOL_WORDS:
+            yield diag(codes.TUNABLE_VALUE, located.span,
+                       f"{name} is a number parameter ({info.get('type') or 'numeric'}), not {located.text}",
+                       f"write a number, e.g. {name} = {info.get('default_value', 1)}")
+
+
 _POOL = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*$")
 _DATASET = re.compile(r"^[A-Za-z][A-Za-z0-9_.:-]*(/[A-Za-z0-9_.:-]+)+$")
 _DEVICE = re.compile(r"^/[A-Za-z0-9_.:+/-]+$")
@@ -253,11 +305,11 @@ def zfs_names(ctx: ProfileContext) -> Iterator[Diagnostic]:
     if not p.zfs_wanted:
         return
     pool = p.get("zfs.pool")
-    if not _POOL.match(pool) or (pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS):
+    if not _POOL.fullmatch(pool) or (pool.startswith(_RESERVED_POOLS) and pool in _RESERVED_POOLS):
         yield diag(codes.BAD_ZFS_NAME, p.where("zfs.pool"), f"{pool!r} is not a valid pool name",
                    "a pool name starts with a letter and holds letters, digits, _ . : -")
     for ds in p.datasets:
-        if not _DATASET.match(ds.name):
+        if not _DATASET.fullmatch(ds.name):
             yield diag(codes.BAD_ZFS_NAME, ds.span, f"{ds.name!r} is not a valid dataset name",
                        "write POOL/NAME with letters, digits, _ . : -")
         elif ds.name.split("/")[0] != pool:
@@ -265,7 +317,7 @@ def zfs_names(ctx: ProfileContext) -> Iterator[Diagnostic]:
                        f"write {pool}/{ds.name.split('/', 1)[1]}, or set zfs.pool")
     for key in ("zfs.slog", "zfs.l2arc"):
         value = p.get(key)
-        if value not in ("none", "ram") and not _DEVICE.match(value):
+        if value not in ("none", "ram") and not _DEVICE.fullmatch(value):
             yield diag(codes.BAD_ZFS_NAME, p.where(key), f"{value!r} is not a device path",
                        "write an absolute path such as /dev/vtbd1")
     recordsizes = [("zfs.recordsize", p.settings.get("zfs.recordsize"))] + [

@@ -48,16 +48,32 @@ class TargetInfo:
         return found
 
     def version(self, requested: str | None) -> dict | None:
-        """The data of a supported version: exact key, or the series ("14.3" → "14")."""
+        """The data of a supported version: exact key, or a point release of a series
+        ("14.3" → "14"). The name in the result is rebuilt from the numbers that were read,
+        never the requested text: `vm.version` comes from the input and reaches a comment
+        line of every generated file."""
         versions = self.data["versions"]
         if requested is None:
             requested = self.data["default_version"]
-        if requested in versions:
-            return {"name": requested, **versions[requested]}
+        numbers = _version_numbers(requested)
+        if numbers is None:
+            return None
+        canonical = ".".join(str(n) for n in numbers)
         for key, info in versions.items():
-            if requested.startswith(key + "."):
-                return {"name": requested, **info}
+            key_numbers = _version_numbers(key)
+            if key_numbers is not None and numbers[:len(key_numbers)] == key_numbers:
+                return {"name": key if numbers == key_numbers else canonical, **info}
         return None
+
+
+_VERSION = re.compile(r"[0-9]{1,4}(\.[0-9]{1,4}){0,2}")
+
+
+def _version_numbers(text: object) -> tuple[int, ...] | None:
+    """(15, 1) for "15.1"; None for anything that is not one to three dot-separated numbers."""
+    if not isinstance(text, str) or not _VERSION.fullmatch(text):
+        return None
+    return tuple(int(part) for part in text.split("."))
 
 
 @cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache, cached_property
 
-from mscc.targets import load_json, target
+from mscc.knowledge.targets import load_json, target
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from mscc.targets import load_json
+from mscc.knowledge.targets import load_json
 
 
 def _entry(os_name: str, version: str) -> dict | None:
