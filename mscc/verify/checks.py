@@ -48,7 +48,7 @@ class Check:
 
 @cache
 def _drivers() -> dict:
-    from mscc.targets import load_json
+    from mscc.knowledge.targets import load_json
 
     return load_json("common/verify-drivers.json")
 

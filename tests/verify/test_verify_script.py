@@ -143,7 +143,7 @@ HOSTILE = '''
 profile h {
   hardware { chip = m2  memory = 16GiB }
   vm { hypervisor = qemu  memory = 4GiB  os = alpine }
-  raw alpine { sysctl = ["kernel.domainname = $(touch pwned) `touch pwned` \\"x\\" \\\\ 'q'"] }
+  raw alpine { sysctl = ["kernel.domainname = $(touch pwned) `touch pwned` ;|&<>*? $HOME"] }
 }
 '''
 
@@ -153,7 +153,7 @@ def test_hostile_values_are_data_in_the_script_and_in_the_json(tmp_path):
     source.write_text(HOSTILE)
     script = _script("alpine", source, "h")
     guest = _guest(tmp_path, "alpine")
-    (guest / "sysctl.txt").write_text("kernel.domainname = $(touch pwned) `touch pwned` \"x\" \\ 'q'\n")
+    (guest / "sysctl.txt").write_text("kernel.domainname = $(touch pwned) `touch pwned` ;|&<>*? $HOME\n")
     cwd = os.getcwd()
     try:
         os.chdir(guest)
@@ -162,7 +162,7 @@ def test_hostile_values_are_data_in_the_script_and_in_the_json(tmp_path):
         os.chdir(cwd)
     assert not (guest / "pwned").exists()
     domain = next(r for r in results if r["setting"] == "sysctl kernel.domainname")
-    assert domain["wanted"] == domain["actual"] == "$(touch pwned) `touch pwned` \"x\" \\ 'q'" and domain["ok"]
+    assert domain["wanted"] == domain["actual"] == "$(touch pwned) `touch pwned` ;|&<>*? $HOME" and domain["ok"]
 
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
