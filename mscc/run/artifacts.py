@@ -35,6 +35,10 @@ DECLARED: dict[str, tuple[str, ...]] = {
 # The BSD kernels are not in this table: their loaders boot them from the guest's own disk after
 # build.sh installed them (docs/run.md, "The kernel the VM boots").
 BOOTABLE: dict[str, str] = {"alpine": "build-*/arch/arm64/boot/Image"}
+# Targets whose build.sh installs the kernel in the guest: the VM runs it after a reboot. The
+# job prints the running kernel's `uname -v` after the build, so that a backend that reboots can
+# compare it with the one after (contract: docs/run.md; no backend here reboots a BSD guest).
+INSTALLED_IN_GUEST = ("freebsd", "netbsd", "openbsd")
 # Artifacts larger than this are not copied back (a runaway build must not fill RESULTS).
 MAX_ARTIFACT_BYTES = 1 << 31
 

@@ -90,3 +90,16 @@ def test_cli_boots_the_kernel_from_the_report(tmp_path):
     from mscc.run.backends.qemu import QemuBackend
     backend = QemuBackend(tmp_path, {"kernel": str(kernel_from_report(str(report))), "identity": str(key)})
     assert backend.identity()["kernel"] == entry["sha256"]
+
+
+@pytest.mark.parametrize("target, printed", [("freebsd", True), ("netbsd", True), ("openbsd", True),
+                                             ("alpine", False)])
+def test_bsd_jobs_print_the_running_kernel_after_the_build(tmp_path, target, printed):
+    """The contract's first half (docs/run.md): a BSD job's log ends with the running kernel's
+    `uname -v`, for a backend that reboots to compare with the ident build.sh installed."""
+    out = tmp_path / "out"
+    write_job(out, "k", target, "#!/bin/sh\nexit 3\n")
+    result = CliRunner().invoke(run, [str(out), "--backend", "local", "--results", str(tmp_path / "r")],
+                                catch_exceptions=False)
+    assert result.exit_code == 1  # the build's own status survives the extra line
+    assert ("mscc-run: running kernel (uname -v):" in result.output) is printed
