@@ -33,33 +33,27 @@ of an unset X is silent, devices can only be `disable`d.
 Only names (facts) are emitted; no OpenBSD source text is copied.
 
 Usage:
-  extract-openbsd-names.py --git-dir DIR --rev OPENBSD_7_8 --release 7.8 \\
+  python3 -m scripts.extract_openbsd_names --git-dir DIR --rev OPENBSD_7_8 --release 7.8 \\
       -o targets/openbsd/names-7.json
   (same --tree / --sys-prefix / --provenance / --repo options as
-   scripts/extract-netbsd-names.py)
+   scripts/extract_netbsd_names.py)
 
 Python 3.11, standard library only (shares its lexer with
-scripts/extract-netbsd-names.py, loaded by path).
+scripts/extract_netbsd_names.py, loaded by path).
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import posixpath
 import re
 from typing import Any
 
-from srcread import provenance_of, source_from_arguments, add_source_arguments, input_record, source_record, write_json
+from scripts import extract_netbsd_names as nb  # the same config(5) reader: OpenBSD's grammar is NetBSD's
+from scripts.srcread import (
+    add_source_arguments, input_record, provenance_of, source_from_arguments, source_record, write_json,
+)
 
-_here = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "extract_netbsd_names", os.path.join(_here, "extract-netbsd-names.py"))
-assert _spec and _spec.loader
-nb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nb)
-
-GENERATED_BY = "scripts/extract-openbsd-names.py"
+GENERATED_BY = "scripts/extract_openbsd_names.py"
 SCHEMA_VERSION = 1
 UPSTREAM_REPO = "openbsd/src"
 ARCH = "arm64"
