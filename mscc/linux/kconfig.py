@@ -1,7 +1,7 @@
 """Pure core of `mscc audit` for Linux Kconfig.
 
 Parses config fragments and .config files, loads the offline symbol database written by
-scripts/gen-kconfig-db.py, evaluates Kconfig dependency expressions over a final .config,
+scripts/gen_kconfig_db.py, evaluates Kconfig dependency expressions over a final .config,
 and explains why a requested value did not survive `merge_config.sh` + `olddefconfig`.
 
 The kernel's own tools are the reference for *what* survives (merge_and_resolve runs them);

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build mscc's versioned OpenZFS tunable database from an openzfs/zfs git repository.
 
-    extract-openzfs-tunables.py --git-dir DIR --tag zfs-2.2.7 -o targets/openzfs/zfs-2.2.json
+    python3 -m scripts.extract_openzfs_tunables --git-dir DIR --tag zfs-2.2.7 -o targets/openzfs/zfs-2.2.json
 
 Everything is read from the tag with `git show` / `git ls-tree` (no work tree needed):
 
@@ -35,7 +35,7 @@ from pathlib import Path
 
 FORMAT_VERSION = 1
 REPO = "openzfs/zfs"
-GENERATOR = "scripts/extract-openzfs-tunables.py"
+GENERATOR = "scripts/extract_openzfs_tunables.py"
 PLATFORMS = ("linux", "freebsd")
 
 # Type spelled by the C declaration -> the spelling zfs.4 uses in its `Pq` type.
