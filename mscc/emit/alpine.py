@@ -290,6 +290,9 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     if lima["kernel"]:
         decisions.append(f"lima.yaml boots build.sh's kernel {lima['kernel']['location']} "
                          f"({lima['kernel']['cmdline']}); create the instance where that file exists")
+        if zfs:
+            decisions.append("lima.yaml does not apk add zfs: Alpine's ZFS modules are built for its own "
+                             "kernels; build ZFS for build.sh's kernel (build.sh prints how)")
     if not lima["images"]:
         decisions.append(f"no Lima image known for Alpine {ctx.version['name']}; lima.yaml lists none")
     return artifacts, decisions

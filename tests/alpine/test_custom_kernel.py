@@ -70,3 +70,13 @@ def test_bsd_targets_say_the_kernel_is_installed_in_the_guest(tmp_path, target):
 def test_bad_kernel_word_is_a_bad_value(tmp_path):
     result = compile_text(tmp_path, profile(kernel="'$(reboot)'"), target="alpine")
     assert not result.ok
+
+
+def test_custom_kernel_does_not_load_alpines_zfs_modules(tmp_path):
+    text = profile().replace("kernel { base", "zfs { arc_max = 1GiB }\n  kernel { base")
+    result = compile_text(tmp_path, text, target="alpine")
+    assert result.ok, result.diagnostics
+    script = lima_doc(result)["provision"][-1]["script"]
+    assert "modprobe zfs" not in script.replace("then modprobe zfs", "") and "apk add" not in script
+    stock = lima_doc(compile_text(tmp_path, text.replace("kernel = custom", ""), target="alpine"))
+    assert "apk add --no-cache zfs" in stock["provision"][-1]["script"]
