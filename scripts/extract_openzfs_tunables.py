@@ -26,14 +26,13 @@ Stdlib only; output is deterministic (sorted keys, sorted lists, no timestamps).
 """
 from __future__ import annotations
 
-from typing import Any
-
 import argparse
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 FORMAT_VERSION = 1
 REPO = "openzfs/zfs"
