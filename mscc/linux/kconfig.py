@@ -635,9 +635,9 @@ def _tools_cache(tree: Path, arch: str, cross_compile: str | None) -> Path:
     stamp = tree / "Makefile"
     mtime = stamp.stat().st_mtime_ns if stamp.is_file() else 0
     key = hashlib.sha256(f"{tree}\0{mtime}\0{arch}\0{cross_compile}".encode()).hexdigest()[:16]
-    base = os.environ.get("MSCC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mscc")
-    return Path(base) / "kconfig-tools" / key
+    from mscc.paths import cache_dir
+
+    return cache_dir() / "kconfig-tools" / key
 
 
 def prime_tools(tree: Path, out: Path, arch: str, cross_compile: str | None) -> None:
