@@ -59,3 +59,16 @@ def walk(top: str) -> Iterator[tuple[str, list[str], list[str]]]:
         yield root, dirs, files
         if depth < MAX_WALK_DEPTH:
             pending.extend((os.path.join(root, d), depth + 1) for d in reversed(dirs))
+
+
+def cache_dir() -> Path:
+    """mscc's cache of large inputs (kernel trees and builds, guest images, the Kconfig host
+    tools): $MSCC_CACHE, else $XDG_CACHE_HOME/mscc, else ~/.cache/mscc. scripts/linux-tree and
+    scripts/boot-test read the same variables. (The grammar cache has stricter rules of its
+    own: mscc/parse/parser.py.)"""
+    import os
+
+    explicit = os.environ.get("MSCC_CACHE")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mscc"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Merge per-architecture name databases into one compact table per OS release.
 
-The extractors (extract-freebsd-names.py, extract-openbsd-names.py, extract-netbsd-names.py)
+The extractors (extract_freebsd_names.py, extract_openbsd_names.py, extract_netbsd_names.py)
 each read one architecture's config(8) inputs and write a large JSON file. `mscc lint` needs
 only the names, per architecture (the union when one architecture is given several
 extractions, from several root configs), to tell "no such name" from "a name of another
@@ -22,7 +22,7 @@ import json
 import re
 from typing import Any
 
-from srcread import (
+from scripts.srcread import (
     write_json,  # the one JSON writer of scripts/: same input, same bytes
 )
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Tag Linux Kconfig symbols with the architectures that define them.
 
-targets/alpine/kconfig-<series>.json is arm64's view of the Kconfig tree (gen-kconfig-db.py
+targets/alpine/kconfig-<series>.json is arm64's view of the Kconfig tree (gen_kconfig_db.py
 starts at arch/arm64/Kconfig). A file for x86 or a multi-architecture fragment names symbols
 that arm64 does not have. This script reads every Kconfig file of a kernel tree and records:
 
@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from srcread import (
+from scripts.srcread import (
     write_json,  # the one JSON writer of scripts/: same input, same bytes
 )
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 import shutil
 from pathlib import Path
 
@@ -94,19 +96,44 @@ def tree() -> Path:
 
 # --- reference files kept outside the project (facts, not copies) -------------------------
 
+def _origin_checkout() -> Path | None:
+    """The local repository this checkout was cloned from (`git clone . /tmp/x`, as CI runs a
+    fresh clone), whose surroundings hold the shared material; None for a remote origin."""
+    import subprocess
+
+    done = subprocess.run(["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"],
+                          capture_output=True, text=True)
+    url = done.stdout.strip().removeprefix("file://")
+    return Path(url).resolve() if done.returncode == 0 and url.startswith("/") else None
+
+
+@functools.cache
+def shared_dir() -> Path | None:
+    """The project's shared material (reference files, the lint corpus) kept outside the
+    project: $MSCC_SHARED_DIR, else `shared/` beside the checkout or one of its ancestors (a
+    worktree nested deeper finds it too), else beside the local repository it was cloned from."""
+    import os
+
+    env = os.environ.get("MSCC_SHARED_DIR")
+    if env:
+        return Path(env)
+    origin = _origin_checkout()
+    for start in (ROOT, origin):
+        for parent in start.parents if start else ():
+            if (parent / "shared").is_dir():
+                return parent / "shared"
+    return None
+
+
 def reference_dir() -> Path | None:
-    """../shared/reference next to the checkout (the first ancestor that has one, so a git
-    worktree nested one level deeper finds it too); $MSCC_REFERENCE_DIR overrides."""
+    """shared/reference; $MSCC_REFERENCE_DIR overrides."""
     import os
 
     env = os.environ.get("MSCC_REFERENCE_DIR")
     if env:
         return Path(env)
-    for parent in ROOT.parents:
-        candidate = parent / "shared" / "reference"
-        if candidate.is_dir():
-            return candidate
-    return None
+    shared = shared_dir()
+    return shared / "reference" if shared and (shared / "reference").is_dir() else None
 
 
 def reference_file(relative: str) -> Path | None:

@@ -72,7 +72,7 @@ def test_facts_record_where_they_come_from():
         for item in source["inputs"]:
             assert item["repo"] == repo and item["commit"] == commit and item["path"]
             assert item.get("listing") or re.fullmatch(r"[0-9a-f]{64}", item["sha256"])
-        assert data["generated_by"] == "scripts/extract-freebsd-image-facts.py"
+        assert data["generated_by"] == "scripts/extract_freebsd_image_facts.py"
 
 
 @pytest.mark.parametrize("name", ["base-packages-15.json", "src-knobs-14.json"])
@@ -112,7 +112,7 @@ def test_image_knobs_are_freebsd_14_knobs():
 
 
 def test_extractor_reads_a_tree(tmp_path):
-    """scripts/extract-freebsd-image-facts.py on a small git tree laid out like FreeBSD's."""
+    """scripts/extract_freebsd_image_facts.py on a small git tree laid out like FreeBSD's."""
     if not have("git"):
         pytest.skip("git not installed")
     tree = tmp_path / "src"
@@ -142,10 +142,12 @@ def test_extractor_reads_a_tree(tmp_path):
     subprocess.run(["git", "init", "-q", str(tree)], check=True)
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "t"], check=True)
-    script = ROOT / "scripts/extract-freebsd-image-facts.py"
+    script = ["-m", "scripts.extract_freebsd_image_facts"]
     common = ["--git-dir", str(tree / ".git"), "--repo", "o/n", "--version", "15.0"]
-    subprocess.run([sys.executable, str(script), "packages", *common, "-o", str(tmp_path / "p.json")], check=True)
-    subprocess.run([sys.executable, str(script), "knobs", *common, "-o", str(tmp_path / "k.json")], check=True)
+    subprocess.run([sys.executable, *script, "packages", *common, "-o", str(tmp_path / "p.json")], check=True,
+                   cwd=ROOT)
+    subprocess.run([sys.executable, *script, "knobs", *common, "-o", str(tmp_path / "k.json")], check=True,
+                   cwd=ROOT)
     packages = json.loads((tmp_path / "p.json").read_text())
     assert packages["packages"] == {"ftpd": {"sets": ["base"]}, "runtime": {"sets": ["minimal", "minimal-jail"],
                                                                              "vital": True},
@@ -169,10 +171,10 @@ def test_facts_regenerate_byte_for_byte(name, tmp_path):
         pytest.skip(f"{git_dir} not present")
     committed = json.loads((ROOT / "targets/freebsd" / name).read_text())
     out = tmp_path / name
-    subprocess.run([sys.executable, str(ROOT / "scripts/extract-freebsd-image-facts.py"), kind,
+    subprocess.run([sys.executable, "-m", "scripts.extract_freebsd_image_facts", kind,
                     "--git-dir", str(git_dir), "--rev", committed["source"]["commit"],
                     "--repo", committed["source"]["repo"], "--version", version,
-                    "--note", committed["source"]["note"], "-o", str(out)], check=True)
+                    "--note", committed["source"]["note"], "-o", str(out)], check=True, cwd=ROOT)
     assert out.read_text() == (ROOT / "targets/freebsd" / name).read_text()
 
 

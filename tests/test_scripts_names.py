@@ -3,16 +3,13 @@ lint reads per architecture are the names compile reads for arm64 (one set of fa
 
 from __future__ import annotations
 
+import importlib
 import json
-import sys
 
 import pytest
 from conftest import ROOT
 
-sys.path.insert(0, str(ROOT / "scripts"))
-
-import arch_names
-import kconfig_arches
+from scripts import arch_names, kconfig_arches
 
 T = ROOT / "targets"
 
@@ -89,18 +86,13 @@ def test_every_table_records_where_its_names_came_from(path):
 
 
 def _load(name: str):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(name.replace("-", "_"), ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f"scripts.{name.replace('-', '_')}")
 
 
 def test_freebsd_extractor_phases_on_a_small_tree(tmp_path):
-    """read_options and read_devices, the first two phases of extract-freebsd-names.py's build()."""
-    fx = _load("extract-freebsd-names")
-    from srcread import Source
+    """read_options and read_devices, the first two phases of extract_freebsd_names.py's build()."""
+    fx = _load("extract_freebsd_names")
+    from scripts.srcread import Source
 
     files = {
         "sys/conf/options": "INET\topt_inet.h\nRANDOM_LOADABLE\topt_global.h\n",
@@ -125,7 +117,7 @@ def test_freebsd_extractor_phases_on_a_small_tree(tmp_path):
 
 
 def test_netbsd_extractor_phases_on_a_small_tree(tmp_path):
-    nx = _load("extract-netbsd-names")
+    nx = _load("extract_netbsd_names")
     files = {
         "sys/conf/files": "defflag opt_foo.h FOO\ndevice virtio {}\nattach virtio at root\n"
                           "device ld: disk\nattach ld at virtio\ndefpseudo bpfilter\n",

@@ -30,7 +30,7 @@ _KNOB_LINE = re.compile(r"^\s*((?:WITH|WITHOUT)_[A-Za-z0-9_]+)\s*=\s*(\S*)\s*$")
 
 @cache
 def base_packages() -> dict:
-    """FreeBSD 15.0's base-system package facts (scripts/extract-freebsd-image-facts.py)."""
+    """FreeBSD 15.0's base-system package facts (scripts/extract_freebsd_image_facts.py)."""
     return load_json("freebsd/base-packages-15.json")
 
 

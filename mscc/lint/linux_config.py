@@ -80,7 +80,7 @@ def _database(ctx: FileContext):
         have = ", ".join(available) or "none"
         ctx.report(codes.CONFIG_UNCHECKED, ctx.span(header_line(ctx, header), 1),
                    f"no Kconfig symbol database for {what}; symbol names and values were not checked",
-                   f"mscc has databases for: {have} (scripts/gen-kconfig-db.py makes more)")
+                   f"mscc has databases for: {have} (scripts/gen_kconfig_db.py makes more)")
     return db
 
 

@@ -17,6 +17,8 @@ import urllib.request
 from functools import cache
 from pathlib import Path
 
+from mscc import paths
+
 ENV = "MSCC_ALPINE_BASE_CONFIG"
 FACTS = "alpine/base-config.json"
 _MAX_BYTES = 4 << 20  # the file is ~27 KB; anything this large is not it
@@ -37,18 +39,9 @@ def name() -> str:
     return Path(facts()["source"]["path"]).name
 
 
-def cache_dir() -> Path:
-    """mscc's cache, shared with scripts/linux-tree: $MSCC_CACHE, else $XDG_CACHE_HOME/mscc."""
-    explicit = os.environ.get("MSCC_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "mscc"
-
-
 def cached_path() -> Path:
     # The digest in the name: a cache never serves the file of another aports commit.
-    return cache_dir() / "alpine" / f"{facts()['sha256'][:16]}-{name()}"
+    return paths.cache_dir() / "alpine" / f"{facts()['sha256'][:16]}-{name()}"
 
 
 def _matches(data: bytes) -> bool:

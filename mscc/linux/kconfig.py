@@ -1,7 +1,7 @@
 """Pure core of `mscc audit` for Linux Kconfig.
 
 Parses config fragments and .config files, loads the offline symbol database written by
-scripts/gen-kconfig-db.py, evaluates Kconfig dependency expressions over a final .config,
+scripts/gen_kconfig_db.py, evaluates Kconfig dependency expressions over a final .config,
 and explains why a requested value did not survive `merge_config.sh` + `olddefconfig`.
 
 The kernel's own tools are the reference for *what* survives (merge_and_resolve runs them);
@@ -635,9 +635,9 @@ def _tools_cache(tree: Path, arch: str, cross_compile: str | None) -> Path:
     stamp = tree / "Makefile"
     mtime = stamp.stat().st_mtime_ns if stamp.is_file() else 0
     key = hashlib.sha256(f"{tree}\0{mtime}\0{arch}\0{cross_compile}".encode()).hexdigest()[:16]
-    base = os.environ.get("MSCC_CACHE") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "mscc")
-    return Path(base) / "kconfig-tools" / key
+    from mscc.paths import cache_dir
+
+    return cache_dir() / "kconfig-tools" / key
 
 
 def prime_tools(tree: Path, out: Path, arch: str, cross_compile: str | None) -> None:

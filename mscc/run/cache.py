@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from mscc.paths import cache_dir
+
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mscc"
+    return cache_dir()
 
 
 @contextlib.contextmanager

@@ -62,9 +62,9 @@ def test_alpine_sets_no_page_size():
 def test_facts_are_what_the_script_reads_from_the_real_file(alpine_base_config):
     data = alpine_base_config.read_bytes()
     assert hashlib.sha256(data).hexdigest() == FACTS["sha256"] and len(data) == FACTS["bytes"]
-    produced = subprocess.run([sys.executable, str(ROOT / "scripts/alpine-base-facts.py"),
+    produced = subprocess.run([sys.executable, "-m", "scripts.alpine_base_facts",
                                "--config", str(alpine_base_config)],
-                              capture_output=True, text=True, check=True).stdout
+                              capture_output=True, text=True, check=True, cwd=ROOT).stdout
     assert produced == (ROOT / "targets/alpine/base-config.json").read_text()
 
 

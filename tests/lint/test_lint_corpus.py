@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 
 import pytest
+from conftest import shared_dir
 
 from mscc.diagnostics import Severity
 from mscc.lint import lint_paths
@@ -30,8 +31,8 @@ UPSTREAM = ("isaki68k/netbsd-src", "Passw/SecBSD-src", "(Debian package linux-so
 
 
 def _corpus() -> Path | None:
-    candidates = [os.environ.get("MSCC_CORPUS", ""), ROOT.parent / "shared/corpus/real-configs",
-                  ROOT.parent.parent / "shared/corpus/real-configs"]
+    shared = shared_dir()
+    candidates = [os.environ.get("MSCC_CORPUS", ""), shared / "corpus/real-configs" if shared else ""]
     return next((Path(c) for c in candidates if c and (Path(c) / "MANIFEST.tsv").is_file()), None)
 
 

@@ -1,7 +1,7 @@
 """Unit tests for the pure Kconfig core (no kernel tree needed).
 
 The symbol-database tests build a tiny fake tree from inline Kconfig snippets and run the
-real generator (scripts/gen-kconfig-db.py) over it, so reader and explainer are tested together.
+real generator (scripts/gen_kconfig_db.py) over it, so reader and explainer are tested together.
 """
 from __future__ import annotations
 
@@ -21,10 +21,7 @@ REAL_DB = REPO / "targets/alpine/kconfig-6.12.json"
 
 
 def load_generator():
-    spec = importlib.util.spec_from_file_location("gen_kconfig_db", REPO / "scripts/gen-kconfig-db.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module("scripts.gen_kconfig_db")
 
 
 # --------------------------------------------------------------------------- parsing

@@ -33,33 +33,27 @@ of an unset X is silent, devices can only be `disable`d.
 Only names (facts) are emitted; no OpenBSD source text is copied.
 
 Usage:
-  extract-openbsd-names.py --git-dir DIR --rev OPENBSD_7_8 --release 7.8 \\
+  python3 -m scripts.extract_openbsd_names --git-dir DIR --rev OPENBSD_7_8 --release 7.8 \\
       -o targets/openbsd/names-7.json
   (same --tree / --sys-prefix / --provenance / --repo options as
-   scripts/extract-netbsd-names.py)
+   scripts/extract_netbsd_names.py)
 
 Python 3.11, standard library only (shares its lexer with
-scripts/extract-netbsd-names.py, loaded by path).
+scripts/extract_netbsd_names.py, loaded by path).
 """
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import os
 import posixpath
 import re
 from typing import Any
 
-from srcread import provenance_of, source_from_arguments, add_source_arguments, input_record, source_record, write_json
+from scripts import extract_netbsd_names as nb  # the same config(5) reader: OpenBSD's grammar is NetBSD's
+from scripts.srcread import (
+    add_source_arguments, input_record, provenance_of, source_from_arguments, source_record, write_json,
+)
 
-_here = os.path.dirname(os.path.abspath(__file__))
-_spec = importlib.util.spec_from_file_location(
-    "extract_netbsd_names", os.path.join(_here, "extract-netbsd-names.py"))
-assert _spec and _spec.loader
-nb = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(nb)
-
-GENERATED_BY = "scripts/extract-openbsd-names.py"
+GENERATED_BY = "scripts/extract_openbsd_names.py"
 SCHEMA_VERSION = 1
 UPSTREAM_REPO = "openbsd/src"
 ARCH = "arm64"
@@ -402,39 +396,43 @@ def check_instances(rd: Reader, sel: Selection) -> list[dict[str, Any]]:
     return problems
 
 
-def build(args: argparse.Namespace) -> dict[str, Any]:
-    src, sys_prefix = source_from_arguments(args)
-    prov, prov_files, ref, repo = provenance_of(args, UPSTREAM_REPO)
-
-    rd = Reader(src, sys_prefix)
+def read_configs(rd: Reader, src: Any, arch: str) -> tuple[dict[str, Any], dict[str, Selection]]:
+    """Phase 1: every config of CONFIGS the tree has, evaluated (GENERIC must be there)."""
     results: dict[str, Any] = {}
     sels: dict[str, Selection] = {}
     for name in CONFIGS:
-        root = rd.full(f"arch/{args.arch}/conf/{name}")
+        root = rd.full(f"arch/{arch}/conf/{name}")
         if src.read(root) is None:
             continue
         sel, chain, unresolved = rd.read_config(root)
         sels[name] = sel
         results[name] = effective(sel, chain, unresolved, root)
     if "GENERIC" not in results:
-        raise SystemExit(f"arch/{args.arch}/conf/GENERIC not found")
+        raise SystemExit(f"arch/{arch}/conf/GENERIC not found")
+    return results, sels
+
+
+def exclude_options(rd: Reader, results: dict[str, Any], sels: dict[str, Selection],
+                    names: list[str], reason: str | None) -> list[dict[str, Any]]:
+    """Phase 2: drop a fork's own options from the selections (recorded), then check instances."""
     excluded: list[dict[str, Any]] = []
     for name, sel in sels.items():
-        for ex in args.exclude_option or []:
+        for ex in names:
             if ex in sel.options:
                 v = sel.options.pop(ex)
                 excluded.append({"config": name, "name": ex, "value": v["value"],
                                  "where": f"{v['path']}:{v['line']}",
-                                 "reason": args.exclude_reason or "excluded by --exclude-option"})
+                                 "reason": reason or "excluded by --exclude-option"})
                 results[name]["options"].pop(ex, None)
                 results[name]["options_where"].pop(ex, None)
         results[name]["check_problems"] = check_instances(rd, sel)
+    return excluded
 
-    man_path = args.options_man
-    man_text = src.read(man_path)
-    man_opts, man_mk = parse_options_man(man_text)
 
-    # options with provenance
+def collect_options(rd: Reader, sels: dict[str, Selection],
+                    man_opts: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Phase 3: every option name with where it comes from (options(4), the configs, defopt
+    lines, expressions in files.*)."""
     options: dict[str, dict[str, Any]] = {}
 
     def opt(name: str) -> dict[str, Any]:
@@ -490,6 +488,19 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
         o["provenance"] = prov_l
         o["used_in"] = sorted(set(o["used_in"]))
         o["commented_in"] = sorted(o["commented_in"])
+    return options
+
+
+def build(args: argparse.Namespace) -> dict[str, Any]:
+    src, sys_prefix = source_from_arguments(args)
+    prov, prov_files, ref, repo = provenance_of(args, UPSTREAM_REPO)
+
+    rd = Reader(src, sys_prefix)
+    results, sels = read_configs(rd, src, args.arch)
+    excluded = exclude_options(rd, results, sels, args.exclude_option or [], args.exclude_reason)
+    man_path = args.options_man
+    man_opts, man_mk = parse_options_man(src.read(man_path))
+    options = collect_options(rd, sels, man_opts)
 
     # inputs
     wanted = set(rd.read_files)

@@ -18,7 +18,7 @@ Reads FreeBSD's config(8) input tables straight out of a git repository
 Only names (facts) are emitted; no FreeBSD source text is copied.
 
 Usage:
-  extract-freebsd-names.py --git-dir DIR --rev REV --version 14 \
+  python3 -m scripts.extract_freebsd_names --git-dir DIR --rev REV --version 14 \
       -o targets/freebsd/names-14.json [--ref NAME] [--arch arm64]
       [--provenance FILE]
 
@@ -37,9 +37,9 @@ import os
 import posixpath
 from typing import Any
 
-from srcread import Source, provenance_of, sha256, write_json
+from scripts.srcread import Source, provenance_of, sha256, write_json
 
-GENERATED_BY = "scripts/extract-freebsd-names.py"
+GENERATED_BY = "scripts/extract_freebsd_names.py"
 SCHEMA_VERSION = 1
 UPSTREAM_REPO = "freebsd/freebsd-src"
 

@@ -26,9 +26,9 @@ evaluated in order (so `no ...` removes what was selected before).
 Only names (facts) are emitted; no NetBSD source text is copied.
 
 Usage:
-  extract-netbsd-names.py --git-dir DIR --rev REV [--ref NAME] \\
+  python3 -m scripts.extract_netbsd_names --git-dir DIR --rev REV [--ref NAME] \\
       -o targets/netbsd/names-10.json
-  extract-netbsd-names.py --tree /usr/src --ref netbsd-10 -o ...
+  python3 -m scripts.extract_netbsd_names --tree /usr/src --ref netbsd-10 -o ...
 
   --sys-prefix P   where sys/ lives inside the repository (default "sys/";
                    "" for a repository that is itself the sys/ tree)
@@ -36,7 +36,7 @@ Usage:
                    arch/evbarm/conf/GENERIC64)
   --extra-files P  additional files.* to read as declarations (repeatable)
   --provenance F   JSON for a reconstructed repository (same format as
-                   scripts/extract-freebsd-names.py): {"repo", "ref",
+                   scripts/extract_freebsd_names.py): {"repo", "ref",
                    "note", "files": {"sys/conf/files": {"commit", "ref",
                    "note"}}}
 
@@ -51,11 +51,11 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from srcread import (
+from scripts.srcread import (
     Source, add_source_arguments, input_record, provenance_of, source_from_arguments, source_record, write_json,
 )
 
-GENERATED_BY = "scripts/extract-netbsd-names.py"
+GENERATED_BY = "scripts/extract_netbsd_names.py"
 SCHEMA_VERSION = 1
 UPSTREAM_REPO = "NetBSD/src"
 DEFAULT_CONFIG = "arch/evbarm/conf/GENERIC64"

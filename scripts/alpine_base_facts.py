@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Write the facts mscc keeps about Alpine's virt kernel config (targets/alpine/base-config.json).
 
-    alpine-base-facts.py --config ../shared/reference/alpine/virt.aarch64.config \\
+    python3 -m scripts.alpine_base_facts --config ../shared/reference/alpine/virt.aarch64.config \\
         -o targets/alpine/base-config.json
 
 The project does not hold the config itself (facts, not copies): it keeps where the file comes
@@ -38,7 +38,7 @@ def facts(config: bytes, target: dict, *, repo: str = REPO, path: str = PATH, co
                      "mscc. build.sh downloads `url` and checks `sha256`; the tests read the file from "
                      "../shared/reference/alpine/. `values`: what the file sets for each symbol the alpine "
                      "table can emit (null: not in the file, the Kconfig default applies)."),
-        "generated_by": "scripts/alpine-base-facts.py",
+        "generated_by": "scripts/alpine_base_facts.py",
         "source": {"repo": repo, "path": path, "commit": commit},
         "url": f"https://raw.githubusercontent.com/{repo}/{commit}/{path}",
         "sha256": hashlib.sha256(config).hexdigest(),

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build mscc's offline Kconfig symbol database from a real Linux source tree.
 
-    gen-kconfig-db.py --tree DIR --arch arm64 -o targets/alpine/kconfig-6.12.json
+    python3 -m scripts.gen_kconfig_db --tree DIR --arch arm64 -o targets/alpine/kconfig-6.12.json
 
 Why a private reader: kconfiglib (last released 2020) cannot parse 6.x trees, and the
 kernel's own tools do not export the dependency graph.  The reader follows `source` lines
@@ -398,7 +398,7 @@ def build_database(tree: Path, arch: str, package: str, tarball: Path | None) ->
     choices = {cid: compact(c) for cid, c in reader.choices.items()}
     header = {
         "format": FORMAT_VERSION,
-        "generator": "scripts/gen-kconfig-db.py",
+        "generator": "scripts/gen_kconfig_db.py",
         "arch": arch,
         "kernel_version": kernel_version(tree),
         "source_package": package,
@@ -428,10 +428,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         database, warnings = build_database(args.tree, args.arch, args.package, args.tarball)
     except KconfigSyntaxError as exc:
-        print(f"gen-kconfig-db: {exc}", file=sys.stderr)
+        print(f"gen_kconfig_db: {exc}", file=sys.stderr)
         return 1
     for warning in warnings:
-        print(f"gen-kconfig-db: warning: {warning}", file=sys.stderr)
+        print(f"gen_kconfig_db: warning: {warning}", file=sys.stderr)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.output.with_suffix(".tmp")
     tmp.write_text(json.dumps(database, sort_keys=True, separators=(",", ":")) + "\n", encoding="utf-8")

@@ -16,9 +16,9 @@ with repository, path, commit and sha256. Reads `git ls-tree`/`git show REV:path
 is reproducible from (git dir, rev).
 
 Usage:
-  extract-freebsd-image-facts.py packages --git-dir DIR --rev REV --repo OWNER/NAME \
+  python3 -m scripts.extract_freebsd_image_facts packages --git-dir DIR --rev REV --repo OWNER/NAME \
       --version 15.0 [--note TEXT] -o targets/freebsd/base-packages-15.json
-  extract-freebsd-image-facts.py knobs --git-dir DIR --rev REV --repo OWNER/NAME \
+  python3 -m scripts.extract_freebsd_image_facts knobs --git-dir DIR --rev REV --repo OWNER/NAME \
       --version 14 [--note TEXT] -o targets/freebsd/src-knobs-14.json
 
 Python 3.11, standard library only (a standalone module: `main(argv)` is the entry point).
@@ -34,7 +34,7 @@ import subprocess
 import sys
 from typing import Any
 
-GENERATED_BY = "scripts/extract-freebsd-image-facts.py"
+GENERATED_BY = "scripts/extract_freebsd_image_facts.py"
 
 _KNOB = re.compile(r"^(WITH|WITHOUT)_[A-Z0-9_]+$")
 _SET_ANNOTATION = re.compile(r"annotations\s*\{[^}]*?\bset\s*=\s*\"?([A-Za-z0-9_,-]+)\"?", re.S)

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build mscc's versioned OpenZFS tunable database from an openzfs/zfs git repository.
 
-    extract-openzfs-tunables.py --git-dir DIR --tag zfs-2.2.7 -o targets/openzfs/zfs-2.2.json
+    python3 -m scripts.extract_openzfs_tunables --git-dir DIR --tag zfs-2.2.7 -o targets/openzfs/zfs-2.2.json
 
 Everything is read from the tag with `git show` / `git ls-tree` (no work tree needed):
 
@@ -32,10 +32,11 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 FORMAT_VERSION = 1
 REPO = "openzfs/zfs"
-GENERATOR = "scripts/extract-openzfs-tunables.py"
+GENERATOR = "scripts/extract_openzfs_tunables.py"
 PLATFORMS = ("linux", "freebsd")
 
 # Type spelled by the C declaration -> the spelling zfs.4 uses in its `Pq` type.
@@ -823,11 +824,8 @@ def leaf_info(leaf: dict) -> dict:
 
 # --------------------------------------------------------------------------- assembly
 
-def build(repo: Repo) -> dict:
-    meta = repo.show("META")
-    vm = re.search(r"^Version:\s*(\S+)", meta, re.M)
-    version = vm.group(1) if vm else None
-
+def read_docs(repo: Repo) -> tuple[dict[str, dict], list[str]]:
+    """Phase 1: the man-page heads (name, default, type) of zfs.4 and spl.4."""
     docs: dict[str, dict] = {}
     doc_pages = []
     for page_path in ("man/man4/zfs.4", "man/man4/spl.4"):
@@ -835,36 +833,45 @@ def build(repo: Repo) -> dict:
             doc_pages.append(page_path)
             for name, entry in parse_manpage(repo.show(page_path), page_path.rsplit("/", 1)[1]).items():
                 docs.setdefault(name, entry)
+    return docs, doc_pages
 
+
+def freebsd_param_types(repo: Repo) -> tuple[dict[str, str], str]:
+    """Phase 2: the C type behind each FreeBSD ZFS_MODULE_PARAM_CALL setter (sys/mod.h)."""
     # renamed from mod_os.h to mod.h in 2.4.0 (commit 3a494c6d2a), same macros
     for mod_h_path in ("include/os/freebsd/spl/sys/mod.h", "include/os/freebsd/spl/sys/mod_os.h"):
         if repo.exists(mod_h_path):
-            break
-    else:
-        raise SystemExit(f"include/os/freebsd/spl/sys/mod.h / mod_os.h not found at {repo.tag}")
-    args_types = parse_mod_h(repo.show(mod_h_path))
+            return parse_mod_h(repo.show(mod_h_path)), mod_h_path
+    raise SystemExit(f"include/os/freebsd/spl/sys/mod.h / mod_os.h not found at {repo.tag}")
 
-    decls, freebsd_sources = scan_declarations(repo)
-    module_map = linux_module_map(repo)
-    nodes, leaves = parse_sysctls(freebsd_sources)
 
-    tunables: dict[str, dict] = {}
-    problems: list[str] = []
+def _entry(tunables: dict[str, dict], name: str) -> dict:
+    return tunables.setdefault(name, {
+        "linux": None, "linux_module": None, "freebsd": None, "freebsd_legacy": [],
+        "freebsd_loader_tunable": None, "type": None, "c_type": None, "default": None,
+        "default_value": None, "since": None,
+        "access": None, "documented": False, "doc_page": None,
+        "declared_in": [], "build_conditions": [],
+        "_setfuncs": set(), "_linux_access": None, "_freebsd_access": None,
+    })
 
-    def entry_for(name: str) -> dict:
-        return tunables.setdefault(name, {
-            "linux": None, "linux_module": None, "freebsd": None, "freebsd_legacy": [],
-            "freebsd_loader_tunable": None, "type": None, "c_type": None, "default": None,
-            "default_value": None, "since": None,
-            "access": None, "documented": False, "doc_page": None,
-            "declared_in": [], "build_conditions": [],
-            "_setfuncs": set(), "_linux_access": None, "_freebsd_access": None,
-        })
 
+def _c_type(d: dict, args_types: dict[str, str]) -> str | None:
+    if "c_type" in d:
+        return C_TYPE_NAMES.get(d["c_type"], d["c_type"].lower())
+    if d.get("getfunc"):
+        gm = re.match(r"^(?:spl_)?param_get_(int|uint|long|ulong|u64|s64|charp|string|bool)$", d["getfunc"])
+        return {"string": "charp"}.get(gm.group(1), gm.group(1)) if gm else args_types.get(d.get("setfunc", ""))
+    return None
+
+
+def map_declarations(decls: list[dict], nodes: dict[str, str], args_types: dict[str, str],
+                     module_map: Any, tunables: dict[str, dict], problems: list[str]) -> None:
+    """Phase 3: each module parameter declaration, with its Linux and FreeBSD names."""
     for d in sorted(decls, key=lambda x: (x["path"], x["line"])):
         if not d["platforms"]:
             continue
-        e = entry_for(d["name"])
+        e = _entry(tunables, d["name"])
         e["declared_in"].append(f'{d["path"]}:{d["line"]}')
         for cond in d["conditions"]:
             if cond not in e["build_conditions"]:
@@ -872,15 +879,7 @@ def build(repo: Repo) -> dict:
         access = perm_access(d["perm"])
         if d.get("setfunc"):
             e["_setfuncs"].add(d["setfunc"])
-        # C type
-        if "c_type" in d:
-            c_type = C_TYPE_NAMES.get(d["c_type"], d["c_type"].lower())
-        elif d.get("getfunc"):
-            gm = re.match(r"^(?:spl_)?param_get_(int|uint|long|ulong|u64|s64|charp|string|bool)$",
-                          d["getfunc"])
-            c_type = {"string": "charp"}.get(gm.group(1), gm.group(1)) if gm else args_types.get(d.get("setfunc", ""))
-        else:
-            c_type = None
+        c_type = _c_type(d, args_types)
         if c_type and not e["c_type"]:
             e["c_type"] = c_type
         if "linux" in d["platforms"]:
@@ -903,8 +902,11 @@ def build(repo: Repo) -> dict:
             e["freebsd_loader_tunable"] = tun if e["freebsd_loader_tunable"] is None else \
                 e["freebsd_loader_tunable"]
 
-    # FreeBSD sysctls declared directly: LEGACY aliases, Linux-only module_params that have a
-    # FreeBSD sysctl on the same variable, and FreeBSD-only knobs.
+
+def map_freebsd_sysctls(leaves: list[dict], nodes: dict[str, str], tunables: dict[str, dict],
+                        problems: list[str]) -> dict[str, dict]:
+    """Phase 4: FreeBSD sysctls declared directly: LEGACY aliases, Linux-only module_params that
+    have a FreeBSD sysctl on the same variable, and FreeBSD-only knobs (returned)."""
     by_setfunc: dict[str, str] = {}
     for name, e in tunables.items():
         for f in e["_setfuncs"]:
@@ -945,11 +947,14 @@ def build(repo: Repo) -> dict:
         if "CTLFLAG_RW" not in info["flags"] and "TUN" not in info["flags"]:
             continue                      # read-only statistic, not a setting
         freebsd_only[sysname] = _freebsd_only_entry(leaf, info, legacy=False)
+    return freebsd_only
 
-    # merge documentation
+
+def merge_docs(docs: dict[str, dict], tunables: dict[str, dict], problems: list[str]) -> None:
+    """Phase 5: what the man page says (default, type), then the final shape of each entry."""
     for name, doc in docs.items():
         if name not in tunables:
-            e = entry_for(name)
+            _entry(tunables, name)
             problems.append(f"{name}: documented in {doc['page']} but no declaration found")
         e = tunables[name]
         e["documented"] = True
@@ -970,6 +975,22 @@ def build(repo: Repo) -> dict:
         e["build_conditions"] = sorted(e["build_conditions"])
         for k in [k for k in e if k.startswith("_")]:
             del e[k]
+
+
+def build(repo: Repo) -> dict:
+    meta = repo.show("META")
+    vm = re.search(r"^Version:\s*(\S+)", meta, re.M)
+    version = vm.group(1) if vm else None
+
+    docs, doc_pages = read_docs(repo)
+    args_types, mod_h_path = freebsd_param_types(repo)
+    decls, freebsd_sources = scan_declarations(repo)
+    nodes, leaves = parse_sysctls(freebsd_sources)
+    tunables: dict[str, dict] = {}
+    problems: list[str] = []
+    map_declarations(decls, nodes, args_types, linux_module_map(repo), tunables, problems)
+    freebsd_only = map_freebsd_sysctls(leaves, nodes, tunables, problems)
+    merge_docs(docs, tunables, problems)
 
     inputs = [{"repo": REPO, "path": p, "commit": repo.commit} for p in
               ["META", *doc_pages, mod_h_path, "module/**/*.c",
