@@ -78,6 +78,8 @@ VZ_FREEBSD = register("MS501", "vz-freebsd", E, "FreeBSD does not boot under Vir
 UNSUPPORTED_VERSION = register("MS502", "unsupported-os-version", E, "mscc has no data for that OS version")
 VZ_UNSUPPORTED = register("MS503", "vz-unsupported", E, "this guest OS version does not boot under vz")
 BAD_PACKAGE_NAME = register("MS504", "bad-package-name", E, "an image package name apk would not read as a name")
+CUSTOM_KERNEL = register("MS505", "custom-kernel-not-booted", W,
+                         "vm.kernel = custom: the VM definition cannot boot that kernel directly")
 
 # raw escape hatches
 UNKNOWN_OPTION = register("MS601", "unknown-option", E, "an option name the OS's sources do not declare")

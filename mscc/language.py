@@ -106,6 +106,8 @@ SECTIONS: dict[str, Section] = {
         "os": Setting(enum(*TARGETS), "the guest OS compiled when --target is not given"),
         "version": Setting(STRING, "guest OS version, e.g. \"14.3\" or \"3.22\""),
         "nested_virt": Setting(BOOL, "expose nested virtualization (M3+, macOS 15+)", False),
+        "kernel": Setting(enum("stock", "custom"), "boot the OS image's own kernel, or the one build.sh made "
+                          "(alpine; the BSDs install it in the guest)", "stock"),
     }),
     "kernel": Section("What the guest kernel keeps.", {
         "base": Setting(enum("generic", "minimal"), "trim the stock config, or build a VM-only kernel", "generic"),

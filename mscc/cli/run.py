@@ -83,6 +83,8 @@ def run_options(func: Callable[..., None]) -> Callable[..., None]:
         click.option("--rm", "remove", is_flag=True, help="lima: delete the instance at the end."),
         click.option("--kernel", type=click.Path(dir_okay=False, path_type=str), default=None,
                      help="qemu: kernel image to boot."),
+        click.option("--kernel-from", "kernel_from", default=None, metavar="REPORT[:PROFILE/TARGET]",
+                     help="qemu: boot the kernel a finished job built (its artifact in that report.json)."),
         click.option("--initrd", type=click.Path(dir_okay=False, path_type=str), default=None,
                      help="qemu: initrd."),
         click.option("--disk", type=click.Path(dir_okay=False, path_type=str), default=None,
@@ -124,6 +126,14 @@ def execute(out: Path, kwargs: dict) -> int:
         raise click.UsageError(f"no job under {out}: no PROFILE/TARGET/manifest.json lists a build-script")
     results: Path = kwargs["results"]
     backend_options = {k: kwargs[k] for k in BACKEND_KEYS}
+    if kwargs.get("kernel_from"):
+        from mscc.run.artifacts import kernel_from_report
+        if kwargs["kernel"]:
+            raise click.UsageError("--kernel and --kernel-from exclude each other")
+        try:
+            backend_options["kernel"] = str(kernel_from_report(str(kwargs["kernel_from"])))
+        except ValueError as err:
+            raise click.UsageError(str(err)) from None
     try:
         backend = load(kwargs["backend"])(results, backend_options)
     except ValueError as err:

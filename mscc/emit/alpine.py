@@ -195,7 +195,18 @@ def _lima(ctx: Context) -> dict:
     images = [i for i in entry.get("images", ()) if i["arch"] == "aarch64"]
     return {"minimum": facts["template"].get("minimumLimaVersion"), "images": images,
             "containerd": facts["template"].get("containerd", {"system": False, "user": False}),
-            "vm_type": ctx.target.data["lima"]["vmType"][ctx.hypervisor]}
+            "vm_type": ctx.target.data["lima"]["vmType"][ctx.hypervisor], "kernel": custom_kernel(ctx)}
+
+
+def custom_kernel(ctx: Context) -> dict | None:
+    """Lima's images[].kernel for `vm.kernel = custom`, or None: only the minimal kernel boots
+    without an initramfs (virtio-blk and ext4 built in); MS505 says so for the others."""
+    p = ctx.profile
+    if p.get("vm.kernel") != "custom" or p.get("kernel.base") != "minimal":
+        return None
+    facts = ctx.target.data["lima"]["custom_kernel"]
+    cmdline = [f"console={facts['console'][ctx.hypervisor]}", f"root={facts['root']}", *facts["cmdline_extra"]]
+    return {"location": facts["image"], "cmdline": " ".join(cmdline), "root_note": facts["root_note"]}
 
 
 def _hostname(name: str) -> str:
@@ -287,6 +298,12 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
                                      disk=common.sizes(ctx)["disk"], nested=p.get("vm.nested_virt"),
                                      files=[(path, by_path[path]) for path in (MODPROBE, SYSCTL) if path in by_path],
                                      zfs=zfs, **base)))
+    if lima["kernel"]:
+        decisions.append(f"lima.yaml boots build.sh's kernel {lima['kernel']['location']} "
+                         f"({lima['kernel']['cmdline']}); create the instance where that file exists")
+        if zfs:
+            decisions.append("lima.yaml does not apk add zfs: Alpine's ZFS modules are built for its own "
+                             "kernels; build ZFS for build.sh's kernel (build.sh prints how)")
     if not lima["images"]:
         decisions.append(f"no Lima image known for Alpine {ctx.version['name']}; lima.yaml lists none")
     return artifacts, decisions

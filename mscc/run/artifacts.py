@@ -8,7 +8,9 @@ log (RESULTS/logs/PROFILE-TARGET.log) is always kept and is the build log.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,14 @@ DECLARED: dict[str, tuple[str, ...]] = {
     "openbsd": ("/usr/src/sys/arch/arm64/compile/MSCC_*/bsd",
                 "/usr/src/sys/arch/arm64/compile/MSCC_*/obj/bsd"),
 }
+# Which declared artifact is a kernel QEMU boots with -kernel (`--kernel-from`): Alpine's Image.
+# The BSD kernels are not in this table: their loaders boot them from the guest's own disk after
+# build.sh installed them (docs/run.md, "The kernel the VM boots").
+BOOTABLE: dict[str, str] = {"alpine": "build-*/arch/arm64/boot/Image"}
+# Targets whose build.sh installs the kernel in the guest: the VM runs it after a reboot. The
+# job prints the running kernel's `uname -v` after the build, so that a backend that reboots can
+# compare it with the one after (contract: docs/run.md; no backend here reboots a BSD guest).
+INSTALLED_IN_GUEST = ("freebsd", "netbsd", "openbsd")
 # Artifacts larger than this are not copied back (a runaway build must not fill RESULTS).
 MAX_ARTIFACT_BYTES = 1 << 31
 
@@ -77,3 +87,39 @@ def verify(results: Path, entry: dict) -> bool:
                 and sha256_file(file) == entry.get("sha256"))
     except OSError:
         return False
+
+
+def kernel_from_report(spec: str) -> Path:
+    """The kernel a finished job left: `REPORT[:PROFILE/TARGET]` names a runner report.json and,
+    when it lists more than one job with a bootable kernel, the job. The file must still verify."""
+    report, job = Path(spec), None
+    if not report.is_file() and ":" in spec:
+        head, tail = spec.rsplit(":", 1)
+        report, job = Path(head), tail
+    try:
+        doc = json.loads(report.read_text(encoding="utf-8"))
+        entries = doc["jobs"] if isinstance(doc, dict) else None
+    except (OSError, UnicodeDecodeError, ValueError, KeyError) as err:
+        raise ValueError(f"--kernel-from {report}: not a readable runner report ({err})") from None
+    if not isinstance(entries, list):
+        raise ValueError(f"--kernel-from {report}: not a runner report (no jobs list)")
+    found: dict[str, dict] = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("status") not in ("passed", "cached"):
+            continue
+        name = f"{entry.get('profile')}/{entry.get('target')}"
+        pattern = BOOTABLE.get(str(entry.get("target")))
+        kernels = [a for a in entry.get("artifacts") or () if isinstance(a, dict) and pattern
+                   and isinstance(a.get("path"), str) and fnmatch.fnmatchcase(a["path"], pattern)]
+        if kernels:
+            found[name] = kernels[0]
+    if job is not None:
+        found = {job: found[job]} if job in found else {}
+    if len(found) != 1:
+        which = ", ".join(sorted(found)) or "none"
+        raise ValueError(f"--kernel-from {spec}: {'one' if found else 'no'} passed job with a bootable kernel "
+                         f"expected, found {which}" + ("; add :PROFILE/TARGET" if found else ""))
+    entry = next(iter(found.values()))
+    if not verify(report.parent, entry):
+        raise ValueError(f"--kernel-from {spec}: {entry.get('stored')} is missing or changed since the run")
+    return report.parent / entry["stored"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from mscc.run.artifacts import declared
+from mscc.run.artifacts import INSTALLED_IN_GUEST, declared
 
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -39,19 +39,26 @@ def _env_words(env: dict[str, str]) -> str:
     return " ".join(words)
 
 
-def build_wrapper(workdir: str, run_files: str, script: str, env: dict[str, str]) -> str:
+def build_wrapper(workdir: str, run_files: str, script: str, env: dict[str, str], target: str = "") -> str:
     """Record `PID PPID` in RUN_FILES.pid, run SCRIPT under sh in WORKDIR with an explicit
     environment and stdin from /dev/null, and record its exit status in RUN_FILES.status (an
-    ssh client's own 255 cannot be told from a build's 255 otherwise)."""
+    ssh client's own 255 cannot be told from a build's 255 otherwise). For a target whose
+    build.sh installs the kernel in the guest, print the running kernel's `uname -v` after it."""
     q = shlex.quote
     return (
         f"echo \"$$ $PPID\" >{q(run_files + '.pid')} || exit 125\n"
         # A subshell changes directory, so relative RUN_FILES stay relative to where we are.
         f"(cd {q(workdir)} && exec env -i {_env_words(env)} sh {q('./' + script)} </dev/null 2>&1)\n"
         "status=$?\n"
-        f"echo \"$status\" >{q(run_files + '.status')}\n"
+        + (RUNNING_KERNEL_SH if target in INSTALLED_IN_GUEST else "")
+        + f"echo \"$status\" >{q(run_files + '.status')}\n"
         "exit \"$status\"\n"
     )
+
+
+# The line a rebooting backend would compare (docs/run.md, "The kernel the VM boots"): before a
+# reboot it shows the kernel the guest booted with, after it the ident build.sh installed.
+RUNNING_KERNEL_SH = "echo \"mscc-run: running kernel (uname -v): $(uname -v 2>/dev/null)\"\n"
 
 
 def collect_script(workdir: str, target: str) -> str:

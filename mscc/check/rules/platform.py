@@ -95,3 +95,37 @@ def package_names(ctx: TargetContext) -> Iterator[Diagnostic]:
             yield diag(codes.BAD_PACKAGE_NAME, ctx.profile.where("image.packages"),
                        f"{str(name)!r} is not an Alpine package name",
                        "lower-case letters, digits and . _ + -, starting with a letter or digit")
+
+
+@rule(codes.CUSTOM_KERNEL, rationale="""
+`vm { kernel = custom }` asks the VM definition to boot the kernel build.sh made instead of
+the OS image's own. Only Alpine's lima.yaml can do that (Lima's `images[].kernel`), and only
+for the minimal kernel: its virtio-blk and ext4 are built in, while the virt kernel loads them
+as modules from an initramfs that build.sh does not make. FreeBSD, NetBSD and OpenBSD boot
+through their own loader: their build.sh installs the kernel in the guest, and the guest runs
+it after a reboot (docs/run.md), whatever the VM definition says.
+""", fail="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { memory = 8GiB  kernel = custom }
+}
+""", passes="""
+profile vm {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { memory = 8GiB  kernel = stock }
+}
+""")
+def custom_kernel(ctx: TargetContext) -> Iterator[Diagnostic]:
+    if ctx.profile.get("vm.kernel") != "custom":
+        return
+    where = ctx.profile.where("vm.kernel")
+    if ctx.target.name != "alpine":
+        yield diag(codes.CUSTOM_KERNEL, where,
+                   f"the {ctx.target.data['title']} VM boots the kernel installed in the guest, not one "
+                   "named by the VM definition",
+                   "build.sh installs this profile's kernel in the guest: reboot into it (docs/run.md)")
+    elif ctx.profile.get("kernel.base") != "minimal":
+        yield diag(codes.CUSTOM_KERNEL, where,
+                   "the virt kernel loads virtio-blk and ext4 as modules and build.sh makes no initramfs: "
+                   "lima.yaml keeps Alpine's own kernel",
+                   "set kernel { base = minimal }: the minimal kernel has them built in")

@@ -139,7 +139,7 @@ class ShellBackend(Backend):
                 raise InfraError(f"tar could not read {job.directory}")
 
     def start(self, job: Job, env: dict[str, str]) -> Running:
-        wrapper = build_wrapper(self.workdir(job), self.run_files(job), job.build_script, env)
+        wrapper = build_wrapper(self.workdir(job), self.run_files(job), job.build_script, env, job.target)
         process = self.spawn(wrapper, stderr=subprocess.STDOUT)
         return Running(process, job, self)
 
