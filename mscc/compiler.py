@@ -105,11 +105,14 @@ def _unwritable_raw_lines(profile: Profile, target: str) -> list[Diagnostic]:
     """Raw lines that the target's encoders would refuse (a `#`, a quote or a backslash where
     the file's reader would end the value or join lines), or that the lint reader of the file
     they go to cannot read, located at the line."""
+    raw = profile.raw.get(target, {})
+    if not raw:
+        return []  # most profiles: the encoders' and readers' modules stay unloaded
     from mscc.emit.encoders import raw_line_problem
     from mscc.emit.raw_lines import reader_problems
 
     out = []
-    for kind, lines in profile.raw.get(target, {}).items():
+    for kind, lines in raw.items():
         for located in lines:
             problem = raw_line_problem(target, kind, str(located.value))
             if problem is None:

@@ -39,7 +39,8 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
-        if command is not None or cmd_name not in self._available():
+        # Only the command asked for is looked up: start-up pays for one module search, not one per command.
+        if command is not None or cmd_name not in COMMANDS or not _installed(cmd_name):
             return command
         module, attr = COMMANDS[cmd_name].split(":")
         found = getattr(importlib.import_module(module), attr)
@@ -49,7 +50,11 @@ class LazyGroup(click.Group):
     @staticmethod
     def _available() -> list[str]:
         # A command whose module this installation lacks is left out rather than crashing.
-        return [n for n, target in COMMANDS.items() if find_spec(target.split(":")[0]) is not None]
+        return [n for n in COMMANDS if _installed(n)]
+
+
+def _installed(name: str) -> bool:
+    return find_spec(COMMANDS[name].split(":")[0]) is not None
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -6,17 +6,20 @@ module parameter from the OpenZFS release the Alpine version ships."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from mscc import codes
 from mscc.knowledge import zfsdb
 from mscc.check.context import Context
 from mscc.diagnostics import diag
-from mscc.emit import alpine_kconfig as kc
 from mscc.emit.raw import unread_keys
 from mscc.language import BOOL_WORDS
 from mscc.suggest import did_you_mean
 from mscc.knowledge.targets import load_json
 from mscc.knowledge.zfsdb import tunables as zfs_tunables
+
+if TYPE_CHECKING:
+    from mscc.emit.alpine_kconfig import Plan
 
 # What this target can produce (the Emitter interface, mscc.emit.registry), besides report.txt.
 ARTIFACT_KINDS = ("kernel-config", "zfs-tunables", "zfs-setup", "sysctl", "build-script", "image-script",
@@ -103,8 +106,14 @@ RAW_KEYS = ("kernel", "sysctl", "modprobe")  # Kconfig fragment, sysctl.d, modpr
 
 
 def check_raw(ctx: Context) -> list:
-    out = kc.check_raw_kernel(ctx) + unread_keys(ctx, RAW_KEYS)
     raw = ctx.profile.raw.get("alpine", {})
+    # The Kconfig table and reader load only for raw kernel lines: lint runs this on every profile.
+    out: list = []
+    if raw.get("kernel"):
+        from mscc.emit import alpine_kconfig as kc
+
+        out = kc.check_raw_kernel(ctx)
+    out += unread_keys(ctx, RAW_KEYS)
     series = _series(ctx)
     release = _release(ctx) or series
     known = _linux_params(ctx) if series else {}
@@ -161,8 +170,9 @@ def check_raw(ctx: Context) -> list:
 
 # --- artifacts ---------------------------------------------------------------------------
 
-def fragment(ctx: Context, variant: str, plan: kc.Plan | None = None) -> str:
+def fragment(ctx: Context, variant: str, plan: Plan | None = None) -> str:
     from mscc.emit import common
+    from mscc.emit import alpine_kconfig as kc
     from mscc.emit.render import render
     plan = plan or kc.plan(ctx, variant)
     db = kc.db_for(ctx)
@@ -220,6 +230,7 @@ def emit(ctx: Context) -> tuple[list, list[str]]:
     # `mscc lint`, which a pre-commit hook pays for on each commit.
     from mscc.emit import common, zfsplan
     from mscc.emit.artifacts import Artifact
+    from mscc.emit import alpine_kconfig as kc
     from mscc.emit.render import render
 
     p = ctx.profile

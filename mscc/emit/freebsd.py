@@ -12,7 +12,6 @@ from mscc.knowledge import zfsdb
 from mscc.check.context import Context
 from mscc.diagnostics import diag
 from mscc.emit.raw import unread_keys
-from mscc.knowledge.names import freebsd_names
 from mscc.suggest import did_you_mean
 from mscc.knowledge.targets import load_json
 
@@ -36,6 +35,8 @@ class KernelPlan:
 
 
 def _base_sets(ctx: Context):
+    from mscc.knowledge.names import freebsd_names
+
     names = freebsd_names(ctx.version["name"])
     config = "GENERIC" if ctx.profile.get("kernel.base") == "generic" else "VIRT"
     return names, names.effective_options(config), names.effective_devices(config)
@@ -140,6 +141,9 @@ def check_raw(ctx: Context) -> list:
     raw = ctx.profile.raw.get("freebsd", {})
     if not raw:
         return image
+    # The name tables load only for raw lines: most profiles have none, and lint runs this.
+    from mscc.knowledge.names import freebsd_names
+
     names = freebsd_names(ctx.version["name"])
     out = unread_keys(ctx, RAW_KEYS) + image
     for located in raw.get("kernel", ()):

@@ -36,30 +36,31 @@ _BY_NAME = {
 _BY_DIRECTORY = {
     "loader.conf.d": "loader-conf", "sysctl.d": "sysctl-conf", "modprobe.d": "modprobe-conf",
 }
+# The patterns below stay text, compiled by `re` on first use and kept in its cache: linting
+# one .msk file, which a pre-commit hook does on every commit, never needs them.
 # Names that are probably Linux configs, confirmed by content: arch/*/configs/*_defconfig,
 # /boot/config-6.12.1-0-virt, merge_config.sh fragments (*.config, *.fragment).
-_LINUX_NAME = re.compile(r"(^config-\d|defconfig$|\.config$|\.fragment$|\.kconfig$)")
+_LINUX_NAME = r"(^config-\d|defconfig$|\.config$|\.fragment$|\.kconfig$)"
 # Kernel configs carry no extension by convention (GENERIC, GENERIC64, VIRT); mscc writes *.conf.
-_MAYBE_KERNEL = re.compile(r"^([A-Z][A-Z0-9_.-]*|.*\.(conf|kernconf))$")
+_MAYBE_KERNEL = r"^([A-Z][A-Z0-9_.-]*|.*\.(conf|kernconf))$"
 
-_ZFS_COMMAND = re.compile(r"^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b", re.MULTILINE)
-_KCONFIG_LINE = re.compile(r"^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)")
-_ATTACH = re.compile(r"^\S+\s+at\s+\S+")
+_ZFS_COMMAND = r"(?m)^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b"
+_KCONFIG_LINE = r"^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)"
+_ATTACH = r"^\S+\s+at\s+\S+"
 _FREEBSD_WORDS = {"nooptions", "nooption", "nodevice", "nodevices", "nomakeoptions", "cpu", "device", "devices"}
 _BSD_CONFIG_WORDS = {"include", "cinclude", "options", "option", "no", "-no", "pseudo-device", "file-system",
                      "makeoptions", "maxusers", "config", "ident", "machine", "rmoption", "select"}
 _MODPROBE_WORDS = {"options", "install", "remove", "blacklist", "alias", "softdep"}
-_SYSCTL_LINE = re.compile(r"^-?[a-z][a-z0-9_]*(\.[A-Za-z0-9_%-]+)+\s*=")
+_SYSCTL_LINE = r"^-?[a-z][a-z0-9_]*(\.[A-Za-z0-9_%-]+)+\s*="
 
 
 # loader.conf.sample, loader.conf.rpi, sysctl.conf.orig: variants keep the base name's kind.
 _BY_PREFIX = {"loader.conf.": "loader-conf", "sysctl.conf.": "sysctl-conf"}
 # Names that are certainly not configuration files: a directory walk skips them unread (and
 # says so in its summary). Everything else is read and recognised by its content.
-_NOT_CONFIG = re.compile(
-    r"\.(md|rst|txt|adoc|html?|css|js|ts|py|pyc|c|h|cc|cpp|go|rs|java|rb|pl|lua|json|ya?ml|toml|lock|xml|csv|tsv|"
-    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$",
-    re.IGNORECASE)
+_NOT_CONFIG = (
+    r"(?i)\.(md|rst|txt|adoc|html?|css|js|ts|py|pyc|c|h|cc|cpp|go|rs|java|rb|pl|lua|json|ya?ml|toml|lock|xml|csv|tsv|"
+    r"png|jpe?g|gif|svg|ico|pdf|gz|xz|bz2|zst|zip|tar|tgz|o|so|a|ko|bin|img|iso|patch|diff|orig|rej|swp)$")
 _NOT_CONFIG_NAMES = {"LICENSE", "LICENCE", "COPYING", "Makefile", "README", "NOTICE", "AUTHORS", "CHANGES",
                      "Dockerfile", "Vagrantfile", "MANIFEST.tsv", ".gitignore", ".gitattributes"}
 
@@ -101,7 +102,7 @@ def worth_reading(path: str) -> bool:
     name = PurePath(path).name
     if by_name(path) is not None or name == "manifest.json" or is_workflow(path):
         return True
-    return not (_NOT_CONFIG.search(name) or name in _NOT_CONFIG_NAMES or name.startswith(("README", "LICENSE")))
+    return not (re.search(_NOT_CONFIG, name) or name in _NOT_CONFIG_NAMES or name.startswith(("README", "LICENSE")))
 
 
 def detect(path: str, text: str) -> str | None:
@@ -114,9 +115,9 @@ def detect(path: str, text: str) -> str | None:
     if name == "manifest.json":
         return "mscc-output" if '"generator": "mscc' in text else None
     if name.endswith(".sh"):
-        return "zfs-script" if _ZFS_COMMAND.search(text) else None
+        return "zfs-script" if re.search(_ZFS_COMMAND, text) else None
     kind = sniff(text)
-    if kind is None and _LINUX_NAME.search(name) and "CONFIG_" in text:
+    if kind is None and re.search(_LINUX_NAME, name) and "CONFIG_" in text:
         return "linux-config"  # e.g. a fragment of nothing but (mistyped) "is not set" lines
     return kind
 
@@ -125,7 +126,7 @@ def sniff(text: str) -> str | None:
     """The kind of a configuration file from its first lines."""
     lines = []
     for raw in text_lines(text[:200_000])[:400]:
-        if _KCONFIG_LINE.match(raw):
+        if re.match(_KCONFIG_LINE, raw):
             lines.append(raw)
             continue
         code = raw.split("#", 1)[0].strip()
@@ -133,14 +134,14 @@ def sniff(text: str) -> str | None:
             lines.append(code)
     if not lines:
         return None
-    kconfig = sum(1 for line in lines if _KCONFIG_LINE.match(line))
+    kconfig = sum(1 for line in lines if re.match(_KCONFIG_LINE, line))
     if kconfig * 2 >= len(lines):
         return "linux-config"
     firsts = [line.split()[0] for line in lines]
     words = set(firsts)
     # An RCS id says which BSD, when the lines are config lines at all (not a README.evbarm).
     configish = sum(1 for line, first in zip(lines, firsts, strict=False)
-                    if first in _BSD_CONFIG_WORDS or _ATTACH.match(line))
+                    if first in _BSD_CONFIG_WORDS or re.match(_ATTACH, line))
     if words & {"rmoption", "rmoptions", "option", "makeoption"} or ("$OpenBSD:" in text[:4000] and configish):
         return "openbsd-kernel"
     # `include "arch/evbarm/conf/GENERIC64"`: only NetBSD (and OpenBSD, above) include by arch/ path.
@@ -150,7 +151,7 @@ def sniff(text: str) -> str | None:
     # Lines only one dialect writes, counted: a FreeBSD config with one NetBSD-ism in it is
     # still a FreeBSD config (and gets told about the NetBSD-ism).
     netbsd = sum(1 for line, first in zip(lines, firsts, strict=False)
-                 if first in ("no", "file-system", "pseudo-device") or _ATTACH.match(line))
+                 if first in ("no", "file-system", "pseudo-device") or re.match(_ATTACH, line))
     freebsd = sum(1 for first in firsts if first in _FREEBSD_WORDS)
     if netbsd or freebsd:
         return "netbsd-kernel" if netbsd > freebsd else "freebsd-kernel"
@@ -158,7 +159,7 @@ def sniff(text: str) -> str | None:
         return "modprobe-conf"
     if "options" in words or "ident" in words or "include" in words:
         return "freebsd-kernel"
-    if all(_SYSCTL_LINE.match(line) or "=" in line for line in lines):
+    if all(re.match(_SYSCTL_LINE, line) or "=" in line for line in lines):
         # loader.conf loads modules and quotes its values; sysctl.conf does neither.
         if any(re.match(r'^\w+_load\s*=', line) for line in lines) or all('="' in line for line in lines):
             return "loader-conf"
