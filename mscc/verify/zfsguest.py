@@ -224,7 +224,7 @@ def zfs_guest(cache: Path | None = None) -> ZfsGuest:
         parts = _download(work)
         openzfs, modules = _build_zfs(parts["build"])
         guest = _assemble(parts, modules, openzfs, guest_dir)
-        shutil.rmtree(work / "build", ignore_errors=True)  # the module build tree: 1 GB, not needed again
+        shutil.rmtree(work, ignore_errors=True)  # packages, unpacked trees, the module build: not needed again
         return guest
 
 
