@@ -69,20 +69,24 @@ def machine_archive(etc: Path = Path("/etc/apt")) -> Archive:
 
 
 class PrivateApt:
-    """apt-get and apt-cache with their own state, cache and arm64 sources."""
+    """apt-get and apt-cache with their own state, cache and sources (the machine's apt and dpkg
+    are never touched): arm64 packages of the machine's own suite by default."""
 
-    def __init__(self, root: Path, archive: Archive):
+    def __init__(self, root: Path, archive: Archive, *, arch: str = "arm64",
+                 suites: tuple[str, ...] = (), components: str = "main",
+                 extra_options: tuple[str, ...] = ()):
         self.root = root
         for sub in ("state/lists/partial", "cache/archives/partial", "parts"):
             (root / sub).mkdir(parents=True, exist_ok=True)
         (root / "status").touch()
-        options = "arch=arm64" + (f" signed-by={archive.signed_by}" if archive.signed_by else "")
-        (root / "sources.list").write_text(f"deb [{options}] {archive.uri} {archive.suite} main\n")
+        options = f"arch={arch}" + (f" signed-by={archive.signed_by}" if archive.signed_by else "")
+        (root / "sources.list").write_text("".join(f"deb [{options}] {archive.uri} {suite} {components}\n"
+                                                   for suite in suites or (archive.suite,)))
         self.options = [
             "-o", f"Dir::Etc::SourceList={root / 'sources.list'}", "-o", f"Dir::Etc::SourceParts={root / 'parts'}",
             "-o", f"Dir::State={root / 'state'}", "-o", f"Dir::State::status={root / 'status'}",
-            "-o", f"Dir::Cache={root / 'cache'}", "-o", "APT::Architecture=arm64",
-            "-o", "APT::Architectures::=arm64", "-o", "Debug::NoLocking=1",
+            "-o", f"Dir::Cache={root / 'cache'}", "-o", f"APT::Architecture={arch}",
+            "-o", f"APT::Architectures::={arch}", "-o", "Debug::NoLocking=1", *extra_options,
         ]
 
     def run(self, tool: str, *args: str, cwd: Path | None = None) -> str:

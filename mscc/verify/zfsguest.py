@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mscc.run.cache import cache_root, locked
-from mscc.run.guest import Archive, _cpio_newc, machine_archive
+from mscc.run.guest import Archive, PrivateApt, _cpio_newc, machine_archive
 
 SUITE = "bookworm"
 BACKPORTS = f"{SUITE}-backports"
@@ -68,33 +68,14 @@ class ZfsGuest:
     openzfs: str
 
 
-class Apt:
-    """apt-get and apt-cache with their own state, cache and amd64 sources (main, contrib,
-    the suite and its backports)."""
+class Apt(PrivateApt):
+    """The private apt of mscc.run.guest for amd64 sources: main and contrib of the suite and
+    of its backports."""
 
     def __init__(self, root: Path, archive: Archive):
-        for sub in ("state/lists/partial", "cache/archives/partial", "parts"):
-            (root / sub).mkdir(parents=True, exist_ok=True)
-        (root / "status").touch()
-        options = "arch=amd64" + (f" signed-by={archive.signed_by}" if archive.signed_by else "")
-        (root / "sources.list").write_text(
-            f"deb [{options}] {archive.uri} {SUITE} main contrib\n"
-            f"deb [{options}] {archive.uri} {BACKPORTS} main contrib\n")
-        self.options = [
-            "-o", f"Dir::Etc::SourceList={root / 'sources.list'}", "-o", f"Dir::Etc::SourceParts={root / 'parts'}",
-            "-o", f"Dir::State={root / 'state'}", "-o", f"Dir::State::status={root / 'status'}",
-            "-o", f"Dir::Cache={root / 'cache'}", "-o", "APT::Architecture=amd64",
-            "-o", "APT::Architectures::=amd64", "-o", "Debug::NoLocking=1",
-            # the private directories belong to root: no switch to the _apt user
-            "-o", "APT::Sandbox::User=root",
-        ]
-
-    def run(self, tool: str, *args: str, cwd: Path | None = None) -> str:
-        done = subprocess.run([tool, *self.options, *args], capture_output=True, text=True, cwd=cwd,
-                              check=False, stdin=subprocess.DEVNULL, timeout=1800)
-        if done.returncode != 0:
-            raise RuntimeError(f"{tool} {' '.join(args)} failed: {done.stderr.strip()[-500:]}")
-        return done.stdout
+        # the private directories belong to root: no switch to the _apt user
+        super().__init__(root, archive, arch="amd64", suites=(SUITE, BACKPORTS), components="main contrib",
+                         extra_options=("-o", "APT::Sandbox::User=root"))
 
     def backports_depends(self, meta: str) -> str:
         """The versioned package a backports metapackage (linux-image-amd64) depends on."""
