@@ -52,7 +52,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from scripts.srcread import (
-    Source, add_source_arguments, input_record, provenance_of, source_from_arguments, source_record, write_json,
+    Source, add_source_arguments, database_head, input_record, provenance_of, source_from_arguments,
+    source_record, sorted_attachments, write_json,
 )
 
 GENERATED_BY = "scripts/extract_netbsd_names.py"
@@ -625,15 +626,9 @@ def _parent_matches(inst: dict[str, Any], pbase: str, punit: str) -> bool:
 def blocked(args: argparse.Namespace) -> dict[str, Any]:
     """A schema-valid, empty database that says why there is no data."""
     return {
-        "generated_by": GENERATED_BY,
-        "schema_version": SCHEMA_VERSION,
-        "os": "netbsd",
-        "version": str(args.version),
-        "release": args.release or str(args.version),
-        "arch": args.arch,
-        "status": "blocked",
+        **database_head(args, os_name="netbsd", generated_by=GENERATED_BY, schema_version=SCHEMA_VERSION,
+                        status="blocked"),
         "blocked_reason": args.blocked_reason,
-        "caveats": args.caveat or [],
         "source": {"repo": args.repo or UPSTREAM_REPO, "rev": args.rev, "ref": args.ref,
                    "commit": None, "mode": "none"},
         "inputs": [],
@@ -747,17 +742,9 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
     source = source_record(src, repo=repo, rev=args.rev, ref=ref, provenance=prov,
                            git_dir=args.git_dir_label)
 
-    attachments = sorted(rd.attachments, key=lambda a: (a["device"], a["at"],
-                                                        a.get("with", ""), a["declared_in"]))
+    attachments = sorted_attachments(rd.attachments)
     return {
-        "generated_by": GENERATED_BY,
-        "schema_version": SCHEMA_VERSION,
-        "os": "netbsd",
-        "version": str(args.version),
-        "release": args.release or str(args.version),
-        "arch": args.arch,
-        "status": args.status,
-        "caveats": args.caveat or [],
+        **database_head(args, os_name="netbsd", generated_by=GENERATED_BY, schema_version=SCHEMA_VERSION),
         "source": source,
         "inputs": inputs,
         "options": {k: rd.options[k] for k in sorted(rd.options)},

@@ -50,7 +50,8 @@ from typing import Any
 
 from scripts import extract_netbsd_names as nb  # the same config(5) reader: OpenBSD's grammar is NetBSD's
 from scripts.srcread import (
-    add_source_arguments, input_record, provenance_of, source_from_arguments, source_record, write_json,
+    add_source_arguments, database_head, input_record, provenance_of, source_from_arguments, source_record,
+    sorted_attachments, write_json,
 )
 
 GENERATED_BY = "scripts/extract_openbsd_names.py"
@@ -510,19 +511,11 @@ def build(args: argparse.Namespace) -> dict[str, Any]:
               for full in sorted(wanted)]
     source = source_record(src, repo=repo, rev=args.rev, ref=ref, provenance=prov, upstream=args.upstream)
 
-    attachments = sorted(rd.attachments, key=lambda a: (a["device"], a["at"],
-                                                        a.get("with", ""), a["declared_in"]))
+    attachments = sorted_attachments(rd.attachments)
     documented = sorted(n for n, o in options.items() if o["documented"])
     g = results["GENERIC"]
     return {
-        "generated_by": GENERATED_BY,
-        "schema_version": SCHEMA_VERSION,
-        "os": "openbsd",
-        "version": str(args.version),
-        "release": args.release or str(args.version),
-        "arch": args.arch,
-        "status": args.status,
-        "caveats": args.caveat or [],
+        **database_head(args, os_name="openbsd", generated_by=GENERATED_BY, schema_version=SCHEMA_VERSION),
         "source": source,
         "inputs": inputs,
         "options": {k: options[k] for k in sorted(options)},

@@ -159,6 +159,27 @@ def provenance_of(args, default_repo: str) -> tuple[dict[str, Any], dict[str, An
     return prov, prov.get("files", {}), ref, repo
 
 
+def database_head(args, *, os_name: str, generated_by: str, schema_version: int,
+                  status: str | None = None) -> dict[str, Any]:
+    """The fields every BSD name database starts with: who wrote it, for which OS, version,
+    release and architecture, its status and caveats (from add_source_arguments' options)."""
+    return {
+        "generated_by": generated_by,
+        "schema_version": schema_version,
+        "os": os_name,
+        "version": str(args.version),
+        "release": args.release or str(args.version),
+        "arch": args.arch,
+        "status": status or args.status,
+        "caveats": args.caveat or [],
+    }
+
+
+def sorted_attachments(attachments: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`DEV at ATTR [with NAME]` records in a stable order."""
+    return sorted(attachments, key=lambda a: (a["device"], a["at"], a.get("with", ""), a["declared_in"]))
+
+
 def write_json(data: dict[str, Any], output: str) -> None:
     """Sorted keys, one space indent, a final newline: the same input gives the same bytes."""
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
