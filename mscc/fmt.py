@@ -15,11 +15,11 @@ idempotent, and the result parses to the same tree as the input (checked on ever
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
 
 from mscc.parse import ast
+from mscc.record import Record
 from mscc.source import Span, comment_start
 
 WIDTH = 100
@@ -235,7 +235,7 @@ def shape(node):
         return tuple(shape(n) for n in node)
     if isinstance(node, ast.Module):
         return ("Module", shape(node.includes), shape(node.profiles))
-    if dataclasses.is_dataclass(node):
+    if isinstance(node, Record):
         return (type(node).__name__,) + tuple(
-            shape(getattr(node, f.name)) for f in dataclasses.fields(node) if not f.name.endswith("span"))
+            shape(getattr(node, name)) for name in node._fields if not name.endswith("span"))
     return node

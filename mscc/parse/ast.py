@@ -1,49 +1,43 @@
-"""The .msk syntax tree. Every node keeps the span it was read from."""
+"""The .msk syntax tree. Every node keeps the span it was read from. Nodes are Records:
+immutable, compared by value, and cheap to define at start-up (mscc/record.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from mscc.record import Record
 from mscc.source import Span
 
 
-@dataclass(frozen=True)
-class Size:
+class Size(Record):
     bytes: int
     text: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Percent:
+class Percent(Record):
     value: float
     base: str  # e.g. "vm.memory"
     text: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Int:
+class Int(Record):
     value: int
     span: Span
 
 
-@dataclass(frozen=True)
-class Str:
+class Str(Record):
     value: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(Record):
     """A bare identifier: an enum member, a chip id, a device class, yes/no."""
 
     value: str
     span: Span
 
 
-@dataclass(frozen=True)
-class List:
+class List(Record):
     items: tuple
     span: Span
 
@@ -51,16 +45,14 @@ class List:
 Value = Size | Percent | Int | Str | Word | List
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Record):
     key: str
     key_span: Span
     value: Value
     span: Span
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(Record):
     kind: str
     kind_span: Span
     label: str | None
@@ -69,8 +61,7 @@ class Block:
     span: Span
 
 
-@dataclass(frozen=True)
-class Profile:
+class Profile(Record):
     name: str
     name_span: Span
     is_template: bool
@@ -79,14 +70,12 @@ class Profile:
     span: Span
 
 
-@dataclass(frozen=True)
-class Include:
+class Include(Record):
     path: str
     span: Span
 
 
-@dataclass(frozen=True)
-class Module:
+class Module(Record):
     path: str
     includes: tuple
     profiles: tuple
