@@ -116,8 +116,11 @@ def check_raw(ctx: Context) -> list:
     out += unread_keys(ctx, RAW_KEYS)
     series = _series(ctx)
     release = _release(ctx) or series
-    known = _linux_params(ctx) if series else {}
-    whole = {info["linux"]: info for info in zfs_tunables(series).values() if info.get("linux")} if series else {}
+    # The parameter tables are built only for raw modprobe lines, the one place they are read.
+    modprobe = raw.get("modprobe", ())
+    known = _linux_params(ctx) if series and modprobe else {}
+    whole = {info["linux"]: info for info in zfs_tunables(series).values()
+             if info.get("linux")} if series and modprobe else {}
 
     def check_param(span, module, name):
         info = known.get(name)
@@ -147,7 +150,7 @@ def check_raw(ctx: Context) -> list:
                 out.append(diag(codes.FOREIGN_DEVICE_PATH, ctx.profile.where(key),
                                 f"{device} is a FreeBSD device name; Alpine calls virtio disks /dev/vdX",
                                 "use /dev/vdb (or /dev/disk/by-id/...) for the alpine target"))
-    for located in raw.get("modprobe", ()):
+    for located in modprobe:
         params, error = _raw_modprobe_params(located)
         if error or not params:
             out.append(diag(codes.BAD_RAW_LINE, located.span, error or f"empty modprobe line {located.value!r}",
