@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from mscc.record import Record
 from mscc.source import Span
 
 
@@ -20,8 +21,7 @@ class Severity(enum.IntEnum):
         return self.name.lower()
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(Record):
     """A registered diagnostic code: the stable identity users suppress, configure and explain."""
 
     code: str

@@ -7,9 +7,9 @@ resolver all read one definition.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from mscc.parse import ast
+from mscc.record import Record
 
 TARGETS = ("alpine", "freebsd", "netbsd", "openbsd")
 BOOL_WORDS = {"yes": True, "on": True, "true": True, "no": False, "off": False, "false": False}
@@ -23,8 +23,7 @@ ACCEPT_LOSS = "lose-sync-writes-on-crash"  # zfs.accept: emit sync=disabled inst
 ACCEPT_WORDS = (ACCEPT_LOSS,)
 
 
-@dataclass(frozen=True)
-class Kind:
+class Kind(Record):
     """A value type: a name for messages and the AST node types it admits."""
 
     name: str
@@ -66,16 +65,14 @@ def size_at_least(low: int) -> Kind:
 MIB = 1 << 20
 
 
-@dataclass(frozen=True)
-class Setting:
+class Setting(Record):
     kind: Kind
     doc: str
     default: object = None
     required: bool = False
 
 
-@dataclass(frozen=True)
-class Section:
+class Section(Record):
     doc: str
     settings: dict
     label: str | None = None  # what the label names, if the block takes one

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mscc.record import Record
 from mscc.source import Span
 
 
-@dataclass(frozen=True)
-class Located:
+class Located(Record):
     value: object
     span: Span
     text: str | None = None  # how the user wrote it, e.g. "50% of vm.memory"
 
 
-@dataclass(frozen=True)
-class Chip:
+class Chip(Record):
     id: str
     name: str
     generation: int

@@ -1,18 +1,23 @@
 """Record: the base of small immutable value types that every start-up creates many of.
 
 A subclass declares its fields as annotations, like a frozen dataclass, and behaves like one:
-positional or keyword construction, equality and hashing by the fields in order, a repr in
-the dataclass format, no attribute assignment, positional `match` patterns; mypy reads it as
-a frozen dataclass (`dataclass_transform`). Fields have no defaults.
+positional or keyword construction, defaults written as class attributes (immutable ones
+only), equality and hashing by the fields in order, ordering with `class X(Record,
+order=True)`, a repr in the dataclass format, no attribute assignment, positional `match`
+patterns; mypy reads it as a frozen dataclass (`dataclass_transform`). What it does not
+offer: `dataclasses.replace`/`fields` (construct a new value; `_fields` names the fields).
 
-Why not `@dataclass(frozen=True)`: the decorator writes the source of six methods per class
-and compiles it each time the module is imported. For the syntax tree's eleven node types
-that was 7 ms of every `mscc lint` start-up (issue 10 holds one-file lint to yamllint's CPU
-time). These methods are written once, here, and come from the bytecode cache.
+Why not `@dataclass(frozen=True)`: the decorator writes the source of six to ten methods per
+class and compiles it each time the module is imported, about 1 ms per class; for the syntax
+tree, spans, codes and the language table that was a sixth of one-file `mscc lint` (issue 10
+holds it to yamllint's CPU time). These methods are written once, here, and come from the
+bytecode cache.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import FrozenInstanceError
 from inspect import get_annotations
 from typing import Any, ClassVar, dataclass_transform
@@ -22,14 +27,29 @@ from typing import Any, ClassVar, dataclass_transform
 class Record:
     __slots__ = ()
     _fields: ClassVar[tuple[str, ...]] = ()
+    _defaults: ClassVar[dict[str, Any]] = {}
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, order: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        own = tuple(name for name, annotation in get_annotations(cls).items()
-                    if not str(annotation).startswith(("ClassVar", "typing.ClassVar")))
-        cls._fields = cls._fields + own
+        own = [name for name, annotation in get_annotations(cls).items()
+               if not str(annotation).startswith(("ClassVar", "typing.ClassVar"))]
+        defaults = dict(cls._defaults)
+        for name in own:
+            if name in cls.__dict__:
+                default = cls.__dict__[name]
+                if isinstance(default, list | dict | set):
+                    raise ValueError(f"{cls.__name__}.{name}: a mutable default would be shared by every instance")
+                defaults[name] = default
+            elif defaults:
+                raise TypeError(f"{cls.__name__}.{name}: a field without a default follows one with a default")
+        cls._fields = cls._fields + tuple(name for name in own if name not in cls._fields)
+        cls._defaults = defaults
         # positional `case Size(b, t, s)` patterns (mypy derives them from the fields itself)
         setattr(cls, "__match_args__", cls._fields)  # noqa: B010
+        if order:
+            for method, compare in (("__lt__", operator.lt), ("__le__", operator.le),
+                                    ("__gt__", operator.gt), ("__ge__", operator.ge)):
+                setattr(cls, method, _ordering(compare))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
@@ -45,6 +65,8 @@ class Record:
             if name in values:
                 raise TypeError(f"{type(self).__name__}() got multiple values for argument {name!r}")
             values[name] = value
+        for name, default in self._defaults.items():
+            values.setdefault(name, default)
         missing = [name for name in fields if name not in values]
         if missing:
             raise TypeError(f"{type(self).__name__}() missing arguments: {', '.join(missing)}")
@@ -70,3 +92,12 @@ class Record:
 
     def __delattr__(self, name: str) -> None:
         raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+
+def _ordering(compare: Callable[[Any, Any], bool]) -> Callable[[Record, object], bool]:
+    """An order method: by the fields in order, between records of one class only."""
+    def method(self: Record, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return compare(self._values(), other._values())
+    return method

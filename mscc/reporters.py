@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from mscc.diagnostics import Diagnostic, Severity
-from mscc.source import SourceCache, visible
+from mscc.source import SourceCache, Span, visible
 
 JSON_VERSION = 1
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.NOTE: "cyan"}
@@ -52,7 +52,7 @@ def _visible(d: Diagnostic) -> Diagnostic:
     names, messages and hints can carry bytes of a hostile input."""
     from dataclasses import replace
 
-    span = replace(d.span, file=visible(d.span.file))
+    span = Span(visible(d.span.file), d.span.line, d.span.column, d.span.end_line, d.span.end_column)
     return replace(d, span=span, message=visible(d.message), hint=visible(d.hint) if d.hint else d.hint,
                    target=visible(d.target) if d.target else d.target,
                    profile=visible(d.profile) if d.profile else d.profile)

@@ -22,12 +22,12 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from mscc import codes
 from mscc.diagnostics import Diagnostic, Severity, diag, registry
 from mscc.reading import MAX_BYTES, read_regular
+from mscc.record import Record
 from mscc.reporters import REPORTERS
 from mscc.source import SourceFile, Span
 
@@ -35,8 +35,7 @@ SEVERITIES = {"error": Severity.ERROR, "warning": Severity.WARNING, "note": Seve
 KEYS = ("disable", "enable", "severity", "fail-on", "format", "memory", "exclude", "arch", "release")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     path: str | None = None                 # where they came from; None: built-in defaults
     disable: tuple[str, ...] = ()
     enable: tuple[str, ...] = ()

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from mscc.record import Record
 
 # C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
 # marks, overrides and isolates ("Trojan Source"): characters that make a reader, or a
@@ -44,8 +45,7 @@ def text_lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines]
 
 
-@dataclass(frozen=True, order=True)
-class Span:
+class Span(Record, order=True):
     """A region of a source file; lines and columns are 1-based, the end is exclusive."""
 
     file: str
@@ -62,8 +62,7 @@ class Span:
         return cls(file, line, column, line, column + 1)
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(Record):
     """A decoded source file, kept so diagnostics can quote the offending line."""
 
     path: str

@@ -10,11 +10,11 @@ rule module.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any, Literal, TypeVar, overload
 
 from mscc.check.context import ProfileContext, TargetContext
 from mscc.diagnostics import Code, Diagnostic
+from mscc.record import Record
 
 Scope = Literal["profile", "target"]  # once per profile, or once per profile and target
 ProfileCheck = Callable[[ProfileContext], Iterable[Diagnostic]]
@@ -22,8 +22,7 @@ TargetCheck = Callable[[TargetContext], Iterable[Diagnostic]]
 Check = TypeVar("Check", ProfileCheck, TargetCheck)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(Record):
     code: Code
     # A ProfileCheck for scope "profile", a TargetCheck for scope "target" (the engine
     # builds the matching context).

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 
 from mscc.paths import targets_dir
+from mscc.record import Record
 
 
-@dataclass(frozen=True)
-class TargetInfo:
+class TargetInfo(Record):
     name: str
     data: dict
 
