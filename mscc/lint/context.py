@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from mscc.diagnostics import Code, Diagnostic, Severity, diag
+from mscc.record import Record
 from mscc.source import SourceCache, Span, comment_start, text_lines
 
 
@@ -30,8 +31,7 @@ class Intent:
         return self.debug in (None, "off")
 
 
-@dataclass(frozen=True)
-class Line:
+class Line(Record):
     """A line with its comment removed. `start` is the 0-based column of the first code
     character; columns in diagnostics are 1-based."""
 

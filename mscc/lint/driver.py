@@ -12,6 +12,7 @@ from mscc.diagnostics import Diagnostic, diag
 from mscc.lint import kinds, suppress
 from mscc.lint.context import FileContext, Intent
 from mscc.reading import read_source
+from mscc.record import Record
 from mscc.settings import Settings
 from mscc.source import SourceCache, SourceFile, Span
 from mscc.paths import walk
@@ -20,12 +21,11 @@ MAX_BYTES = 8 << 20  # a full Linux .config is ~250 KiB; anything this large is 
 _SKIP_DIRS = {"node_modules", "__pycache__", "venv", ".venv"}
 
 
-@dataclass(frozen=True)
-class LintOptions:
+class LintOptions(Record):
     memory: int | None = None        # --memory, in bytes
     profile: str | None = None       # --profile FILE[:NAME]: the VM the config files are for
     kind: str | None = None          # --kind: force one file kind
-    settings: Settings = field(default_factory=Settings)
+    settings: Settings = Settings()
     only: frozenset | None = None    # lint only files of these kinds; skip the rest silently
     arch: str | None = None          # --arch: the architecture kernel configs are for
     release: str | None = None       # --release: the OS or kernel release they are for
@@ -39,7 +39,7 @@ class LintResult:
     skipped: list = field(default_factory=list)  # (path, why) of every file a directory walk left out
 
 
-def lint_paths(paths, options: LintOptions = LintOptions()) -> LintResult:
+def lint_paths(paths, options: LintOptions = LintOptions()) -> LintResult:  # noqa: B008 (immutable)
     result = LintResult(SourceCache())
     _BUNDLES.clear()  # profiles of generated bundles are read afresh by every run
     intent, problems = _intent(options, result.sources)
@@ -59,8 +59,7 @@ def lint_paths(paths, options: LintOptions = LintOptions()) -> LintResult:
     return result
 
 
-@dataclass(frozen=True)
-class _Outcome:
+class _Outcome(Record):
     """What linting one file produced; plain values, so that a worker process can return it."""
 
     path: str

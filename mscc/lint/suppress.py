@@ -9,18 +9,17 @@ is itself reported (MS009), so stale ignores do not pile up (mypy's unused-ignor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from mscc import codes
 from mscc.diagnostics import Diagnostic, diag, registry
 from mscc.lint.context import comment_start
+from mscc.record import Record
 from mscc.source import SourceFile, Span, text_lines
 
 _IGNORE = re.compile(r"#\s*mscc:\s*ignore\b(\[([^\]]*)\])?")
 
 
-@dataclass(frozen=True)
-class Ignore:
+class Ignore(Record):
     span: Span                          # the comment itself
     covers: int                         # the line it applies to
     codes: tuple[tuple[str, Span], ...]  # (code, where it is written); empty: every code
