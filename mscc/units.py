@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 UNITS = {
     "K": 1 << 10, "KiB": 1 << 10,
     "M": 1 << 20, "MiB": 1 << 20,
@@ -17,9 +15,15 @@ def parse_size(text: str) -> int | None:
     for suffix in ("KiB", "MiB", "GiB", "TiB", "K", "M", "G", "T"):
         if text.endswith(suffix):
             number = text[: -len(suffix)]
+            if number.isascii() and number.isdigit():
+                return int(number) * UNITS[suffix]  # the usual case; the decimal module costs 1 ms to load
+            from decimal import Decimal, InvalidOperation
+
             try:
                 exact = Decimal(number) * UNITS[suffix]
             except InvalidOperation:
+                return None
+            if not exact.is_finite() or exact < 0:  # "InfinityG", "NaNK", "-1G" are no sizes
                 return None
             return int(exact) if exact == exact.to_integral_value() else None
     return None
