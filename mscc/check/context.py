@@ -10,12 +10,12 @@ version is known).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from mscc.model import Chip, Profile
 from mscc.knowledge.targets import TargetInfo, hypervisors
+from mscc.record import Record
 
 Version = dict[str, Any]  # a version entry of target.json, with its "name"
 
@@ -24,8 +24,7 @@ def version_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in version.split(".") if p.isdigit())
 
 
-@dataclass
-class ProfileContext:
+class ProfileContext(Record):
     profile: Profile
 
     @property
@@ -51,7 +50,6 @@ class ProfileContext:
         return 4
 
 
-@dataclass
 class TargetContext(ProfileContext):
     target: TargetInfo
 
@@ -77,7 +75,6 @@ class TargetContext(ProfileContext):
         return Context(self.profile, self.target, self.version)
 
 
-@dataclass
 class Context(TargetContext):
     """A profile on a target at a release mscc has data for: what emitters read."""
 

@@ -37,7 +37,7 @@ def test_the_child_environment_writes_bytecode(monkeypatch):
 # no name table, no Kconfig reader, no raw-line encoder, no template engine, no schema
 # validator; a configuration file needs no parser of .msk at all.
 _NEVER_FOR_MSK = {
-    "jinja2", "jsonschema", "regex", "mscc.linux.kconfig", "mscc.emit.alpine_kconfig",
+    "jinja2", "jsonschema", "regex", "decimal", "mscc.linux.kconfig", "mscc.emit.alpine_kconfig",
     "mscc.knowledge.names", "mscc.emit.encoders", "mscc.emit.raw_lines", "mscc.emit.artifacts",
     "mscc.emit.render", "mscc.emit.common", "mscc.emit.zfsplan", "mscc.fmt",
     "mscc.cli.compile", "mscc.cli.audit", "mscc.cli.run", "mscc.cli.ci", "mscc.cli.info",
