@@ -17,7 +17,7 @@ from mscc.knowledge import targets as target_data
 from mscc.source import SourceCache, visible
 
 
-@dataclass
+@dataclass(eq=False)
 class Result:
     sources: SourceCache
     diagnostics: list = field(default_factory=list)

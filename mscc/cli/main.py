@@ -7,6 +7,7 @@ nothing it does not use. COMMANDS is the one list of commands.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -79,3 +80,9 @@ def entry() -> None:
         click.echo(f"mscc: internal error: {type(err).__name__}: {err}\n"
                    "(this is a bug in mscc; MSCC_DEBUG=1 shows the traceback)", err=True)
         sys.exit(70)
+    finally:
+        # The process ends here. The interpreter's teardown runs garbage-collection passes
+        # over every object still alive (modules, classes, the grammar's tables): a twelfth of
+        # the CPU time of a one-file lint, which a pre-commit hook pays on every commit. Frozen
+        # objects are left out of those passes; the memory returns to the system either way.
+        gc.freeze()

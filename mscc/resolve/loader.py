@@ -14,7 +14,7 @@ from mscc.reading import read_source
 from mscc.source import SourceCache, SourceFile, Span
 
 
-@dataclass
+@dataclass(eq=False)
 class Program:
     modules: list = field(default_factory=list)  # ast.Module, includes before includers
     sources: SourceCache = field(default_factory=SourceCache)

@@ -16,7 +16,7 @@ from mscc.suggest import did_you_mean
 from mscc.units import format_size
 
 
-@dataclass
+@dataclass(eq=False)
 class _Layer:
     """What one profile body says by itself, before inheritance."""
 
