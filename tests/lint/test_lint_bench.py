@@ -27,6 +27,18 @@ def test_the_generated_tree_lints_clean(tmp_path):
     assert [d for d in result.diagnostics if d.severity >= 2] == []
 
 
+def test_compared_commands_take_turns(tmp_path):
+    """The commands a ratio compares alternate, so that a load change falls on both alike."""
+    import sys
+
+    def mark(letter):
+        return [sys.executable, "-c", f"open('order', 'a').write({letter!r})"]
+
+    results = load_bench().timed_together({"a": mark("a"), "b": mark("b")}, 2, tmp_path)
+    assert (tmp_path / "order").read_text() == "ababab"  # a warm-up round, then two measured
+    assert all(r["runs"] == 2 and r["cpu"] > 0 and r["min"] <= r["median"] for r in results.values())
+
+
 def test_the_child_environment_writes_bytecode(monkeypatch):
     monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
     assert "PYTHONDONTWRITEBYTECODE" not in load_bench().child_env()
