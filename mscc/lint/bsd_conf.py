@@ -31,13 +31,21 @@ NETBSD = Dialect(
     "netbsd", "NetBSD", frozenset({"options"}), frozenset(),
     frozenset({"include", "cinclude", "ident", "maxusers", "makeoptions", "file-system", "pseudo-device",
                "config", "select", "machine", "prefix", "ifdef", "ifndef", "elifdef", "elifndef", "else",
-               "endif", "no", "-no", "-include"}),
+               "endif", "no", "-no", "-include",
+               # NetBSD's config(1) reads one grammar for kernel configs and files(5) (gram.y's
+               # `topthings`, keywords of usr.bin/config/scan.l): a config may declare too, as
+               # evbmips XLSATX (`defparam`) and usermode std.usermode (`defflag`) do.
+               "defflag", "defparam", "defopt", "deffs", "define", "defpseudo", "defpseudodev", "device",
+               "attach", "file", "object", "device-major", "devclass", "maxpartitions", "obsolete",
+               "buildprefix", "package", "ioconf", "linkzero", "source", "build", "version", "pseudo-root"}),
     duplicate_option_is_error=False,
 )
 # OpenBSD's config(8) stops at an option given twice ("already have options 'X'": main.c addoption).
 OPENBSD = Dialect(
     "openbsd", "OpenBSD", frozenset({"option", "options"}), frozenset({"rmoption", "rmoptions"}),
-    frozenset({"include", "maxusers", "makeoption", "makeoptions", "pseudo-device", "config", "machine"}),
+    # config_spec of usr.sbin/config/gram.y also takes `file` and `object` lines
+    frozenset({"include", "maxusers", "makeoption", "makeoptions", "pseudo-device", "config", "machine",
+               "file", "object"}),
     duplicate_option_is_error=True,
 )
 DIALECTS = {"netbsd-kernel": NETBSD, "openbsd-kernel": OPENBSD}

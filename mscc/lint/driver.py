@@ -86,7 +86,7 @@ def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -
         return None
     if kind is None:
         if not explicit:
-            return _Outcome(path, None, (), (), "content not recognised")
+            return _Outcome(path, None, (), (), kinds.not_a_config(path, text) or "content not recognised")
         return _Outcome(path, None, (diag(codes.UNKNOWN_FILE_KIND, Span.point(path),
                                           "not a file kind mscc lint recognises",
                                           "pass --kind (" + ", ".join(sorted(kinds.KINDS)) + ")"),), ())

@@ -85,11 +85,14 @@ def _statement(ctx, judge, debug, state, removed_debug, seen_line, number, token
 def _commas(ctx, keyword, tokens, number) -> None:
     """config(8)'s grammar separates names with commas: `nodevice a b` is a syntax error."""
     previous_was_name = False
+    previous = ""
     for word, col in tokens[1:]:
+        joined = word.startswith("=") or previous.endswith("=")  # `NAME = VALUE` (lang.l: "=" is a token)
+        previous = word
         if word == ",":
             previous_was_name = False
             continue
-        if previous_was_name:
+        if previous_was_name and not joined:
             ctx.report(codes.CONFIG_BAD_LINE, ctx.span(number, col, col + len(word)),
                        f"config(8) stops with a syntax error: the names after `{keyword}` need commas between them",
                        f"write `{keyword} {', '.join(w for w, _ in tokens[1:] if w != ',')}`, or one name per line")

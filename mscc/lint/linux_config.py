@@ -40,6 +40,7 @@ def check(ctx: FileContext) -> None:
         for symbol in known["lock_debugging"]:
             lock |= db.selectors(symbol)
     seen: dict[str, Assignment] = {}
+    mentions_zfs = re.search(r"zfs", ctx.text, re.IGNORECASE) is not None
     for item in parse_config_lines(ctx.text):
         if isinstance(item, BadLine):
             _bad_line(ctx, item)
@@ -56,13 +57,14 @@ def check(ctx: FileContext) -> None:
             continue
         on = a.value in ("y", "m")
         if on and a.symbol in lock and (ctx.intent.zfs or (ctx.intent.zfs is None and not ctx.debug_file)):
-            # An error for a VM that uses ZFS; without a profile only a warning (the file may be
-            # for a kernel that never loads ZFS), and none in a fragment named for debugging.
+            # An error for a VM that uses ZFS; without a profile a warning when the file itself
+            # mentions ZFS, else only a note (a board's defconfig may never load ZFS), and none
+            # in a fragment named for debugging.
             ctx.report(codes.CONFIG_LOCKDEP_ZFS, name_span,
                        f"CONFIG_{a.symbol}={a.value} turns on DEBUG_LOCK_ALLOC, and OpenZFS refuses to build "
                        "against such a kernel (mutex_lock becomes GPL-only)",
                        "remove it, or turn lock debugging off for a kernel that must load ZFS",
-                       None if ctx.intent.zfs else Severity.WARNING)
+                       None if ctx.intent.zfs else Severity.WARNING if mentions_zfs else Severity.NOTE)
         elif on and a.symbol in debug and ctx.intent.production and not ctx.debug_file:
             ctx.report(codes.CONFIG_DEBUG, name_span,
                        f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, in a kernel meant for production",
@@ -92,6 +94,10 @@ def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
     where = arches.where(a.symbol, a.symbol in db.types) if arches is not None else (
         ("*",) if a.symbol in db.types else None)
     arch = found.arch
+    # User-mode Linux reads its host's arch/x86/um/Kconfig (arch/um/Kconfig sources
+    # arch/$(HEADER_ARCH)/um/Kconfig), so x86's symbols may appear in a um config.
+    if arch == "um" and where is not None and "x86" in where:
+        where = where + ("um",)
     if where is not None and (where == ("*",) or arch is None or arch in where):
         if a.symbol not in db.types:
             return False  # another architecture's symbol: its values are not in arm64's database
