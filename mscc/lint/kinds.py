@@ -60,8 +60,8 @@ _DECLARATION_WORDS = {"file", "define", "attach", "defflag", "defparam", "defopt
                       "obsolete", "prefix", "buildprefix", "ioconf", "linkzero", "package", "version"}
 
 
-# loader.conf.sample, loader.conf.rpi, sysctl.conf.orig: variants keep the base name's kind.
-_BY_PREFIX = {"loader.conf.": "loader-conf", "sysctl.conf.": "sysctl-conf"}
+# loader.conf.sample, loader.conf.rpi, loader.conf_wrap, sysctl.conf-router: variants keep the base name's kind.
+_BY_PREFIX = {"loader.conf": "loader-conf", "sysctl.conf": "sysctl-conf"}
 # Names that are certainly not configuration files: a directory walk skips them unread (and
 # says so in its summary). Everything else is read and recognised by its content.
 _NOT_CONFIG = (
@@ -81,10 +81,27 @@ _BESIDE_KERNEL_CONFIGS = (
 )
 
 
+# The header Kconfig writes names the project: "# Linux/arm64 6.12.1 Kernel Configuration",
+# "# U-Boot 2018.09 Configuration", "# Busybox version: 1.36.1". Other projects' .config files
+# use Kconfig too, with symbols the Linux kernel does not have.
+_KCONFIG_PROJECT = r"(?m)^# (?:Busybox version:|(?!Linux/)(\S+(?: \S+)*?) \S*\d\S* (?:\S+ ){0,2}Configuration$)"
+
+
+def other_kconfig_project(text: str) -> str | None:
+    """The project a Kconfig .config file is for, when its header names one other than Linux."""
+    m = re.search(_KCONFIG_PROJECT, text[:1000])
+    if m is None:
+        return None
+    return m.group(1) or "BusyBox"
+
+
 def not_a_config(path: str, text: str) -> str | None:
     """Why a file a directory walk found is none of the kinds, when that can be told (for the
     summary line: "files(5) declarations", not just "content not recognised")."""
     name = PurePath(path).name
+    project = other_kconfig_project(text)
+    if project is not None:
+        return f"a Kconfig file of {project}, not of the Linux kernel"
     for pattern, why in _BESIDE_KERNEL_CONFIGS:
         if re.search(pattern, name):
             return why
@@ -103,7 +120,8 @@ def by_name(path: str) -> str | None:
     if p.name in _BY_NAME:
         return _BY_NAME[p.name]
     for prefix, kind in _BY_PREFIX.items():
-        if p.name.startswith(prefix) and not p.name.endswith((".sh", ".md")):
+        if p.name.startswith(prefix) and p.name[len(prefix):][:1] in (".", "_", "-") and \
+                not p.name.endswith((".sh", ".md")):
             return kind
     if p.suffix == ".conf" and p.parent.name in _BY_DIRECTORY:
         return _BY_DIRECTORY[p.parent.name]
@@ -140,6 +158,8 @@ def detect(path: str, text: str) -> str | None:
     if is_workflow(path):
         return "mscc-workflow" if text.startswith(WORKFLOW_HEADER) else None
     kind = by_name(path)
+    if kind == "linux-config" and other_kconfig_project(text) is not None:
+        return None  # a .config of U-Boot or BusyBox
     if kind is not None:
         return kind
     name = PurePath(path).name

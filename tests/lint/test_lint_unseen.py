@@ -71,6 +71,14 @@ def test_text_that_merely_resembles_a_config_is_not_one(tmp_path, name, text):
     assert kinds.detect(name, text) is None
 
 
+@pytest.mark.parametrize("name, kind", [
+    ("boot/loader.conf_wrap", "loader-conf"), ("boot/loader.conf-alix", "loader-conf"),
+    ("etc/sysctl.conf_router", "sysctl-conf"), ("boot/loader.confusing", None),
+])
+def test_variants_of_loader_and_sysctl_names_keep_their_kind(name, kind):
+    assert kinds.by_name(name) == kind
+
+
 # --- syntax each system's own parser accepts ---------------------------------------------
 
 def test_blanks_around_an_option_value(tmp_path):
@@ -103,3 +111,29 @@ def test_user_mode_linux_reads_its_hosts_um_kconfig(tmp_path):
     assert _loud(lint_text(tmp_path, "arch/um/configs/x86_64_defconfig", text)) == []
     # ... which a mips file does not
     assert _loud(lint_text(tmp_path, "arch/mips/configs/a_defconfig", text)) == ["1:MS701"]
+
+
+@pytest.mark.parametrize("header, project", [
+    ("#\n# Automatically generated make config: don't edit\n# Busybox version: 1.36.0\n#\n", "BusyBox"),
+    ("#\n# Automatically generated file; DO NOT EDIT.\n# U-Boot 2021.01 Configuration\n#\n", "U-Boot"),
+    ("#\n# Automatically generated file; DO NOT EDIT.\n# uClibc-ng 1.0.40 C Library Configuration\n#\n",
+     "uClibc-ng"),
+])
+def test_other_projects_kconfig_files_are_not_linux_configs(tmp_path, header, project):
+    text = header + "CONFIG_HAVE_DOT_CONFIG=y\nCONFIG_FEATURE_SOMETHING=y\n# CONFIG_OTHER is not set\n"
+    (tmp_path / "board").mkdir()
+    (tmp_path / "board" / "tool.config").write_text(text, encoding="utf-8")
+    (tmp_path / "board" / ".config").write_text(text, encoding="utf-8")
+    result = lint_paths([str(tmp_path / "board")])
+    assert result.diagnostics == [] and result.files == []
+    assert {why for _, why in result.skipped} == {f"a Kconfig file of {project}, not of the Linux kernel"}
+    # named on the command line: a note that says what it is, not a warning
+    explicit = lint_paths([str(tmp_path / "board" / ".config")])
+    assert [(d.code, d.severity) for d in explicit.diagnostics] == [("MS011", Severity.NOTE)]
+    assert project in explicit.diagnostics[0].message
+
+
+def test_a_linux_config_header_still_reads_as_linux():
+    text = "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.7.5 Kernel Configuration\n#\nCONFIG_X=y\n"
+    assert kinds.detect("kernel.config", text) == "linux-config"
+    assert kinds.detect(".config", text) == "linux-config"
