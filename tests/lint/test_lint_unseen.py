@@ -137,3 +137,23 @@ def test_a_linux_config_header_still_reads_as_linux():
     text = "#\n# Automatically generated file; DO NOT EDIT.\n# Linux/x86 6.7.5 Kernel Configuration\n#\nCONFIG_X=y\n"
     assert kinds.detect("kernel.config", text) == "linux-config"
     assert kinds.detect(".config", text) == "linux-config"
+
+
+# --- ZFS scripts ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("script, flagged", [
+    # Linux: md0 is an mdadm mirror of two SSDs, a fine log device
+    ("mdadm --create /dev/md0 --level=1 /dev/sdb /dev/sdc\nzpool add tank log /dev/md0\n", False),
+    # FreeBSD: md0 is a memory disk
+    ("mdconfig -a -t swap -s 8g -u 0\nzpool add tank log /dev/md0\n", True),
+    ("zpool create tank /dev/ada1 log /dev/md0\n", True),
+    # which OS, nothing says: md0 could be either
+    ("zpool add tank log /dev/md0\n", False),
+    # a RAM disk by name is one on every OS
+    ("zpool add tank log /dev/zram0\n", True),
+    # an NVDIMM on a real machine; RAM only in a VM, which no profile says this is
+    ("zpool add tank log /dev/pmem0\n", False),
+])
+def test_volatile_log_devices_by_the_os_the_script_is_for(tmp_path, script, flagged):
+    result = lint_text(tmp_path, "pool.sh", "#!/bin/sh\n" + script)
+    assert ("MS710" in [d.code for d in result.diagnostics]) is flagged
