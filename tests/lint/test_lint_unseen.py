@@ -8,7 +8,7 @@ from lintutil import lint_text, need
 
 from mscc.diagnostics import Severity
 from mscc.lint import lint_paths
-from mscc.lint import kinds
+from mscc.lint import databases, kinds
 
 
 def _loud(result) -> list[str]:
@@ -157,3 +157,20 @@ def test_a_linux_config_header_still_reads_as_linux():
 def test_volatile_log_devices_by_the_os_the_script_is_for(tmp_path, script, flagged):
     result = lint_text(tmp_path, "pool.sh", "#!/bin/sh\n" + script)
     assert ("MS710" in [d.code for d in result.diagnostics]) is flagged
+
+
+# --- OpenZFS parameters --------------------------------------------------------------------
+
+def test_a_quoted_module_parameter_is_read_as_the_kernel_reads_it(tmp_path):
+    need("zfs")
+    text = 'options zfs "zfs_arc_max=8589934592"\noptions zfs zfs_arc_min="1073741824"\n'
+    assert _loud(lint_text(tmp_path, "modprobe.d/zfs.conf", text)) == []
+
+
+def test_a_parameter_only_openzfs_21_had_is_a_warning_that_names_it(tmp_path):
+    need("zfs")
+    result = lint_text(tmp_path, "modprobe.d/zfs.conf", "options zfs zfs_arc_meta_limit_percent=75\n")
+    [finding] = [d for d in result.diagnostics if d.code == "MS704"]
+    if "2.1" not in databases.zfs_series():
+        pytest.skip("targets/openzfs/zfs-2.1.json missing")
+    assert finding.severity == Severity.WARNING and "2.1" in finding.message
