@@ -71,14 +71,29 @@ def check(ctx: FileContext) -> None:
                        "drop it for a production kernel, or lint with a --profile whose kernel.debug is on")
 
 
+# A fragment without a header may say its kernel in its name or folder:
+# microvm-kernel-x86_64-5.10.config, kernel-6.1.cfg, configs/linux-5.15/virt.config.
+_NAME_SERIES = re.compile(r"(?:^|[-_ /v])(2\.6|[3-7]\.\d{1,2})(?:\.\d{1,3})?"
+                          r"(?=[-_.](?:config|cfg|fragment)$|[-_.]?defconfig$|$)")
+
+
+def _series_from_path(path: str) -> str | None:
+    parts = path.replace("\\", "/").split("/")
+    for part in (parts[-1], *(reversed(parts[-3:-1]))):
+        m = _NAME_SERIES.search(part)
+        if m:
+            return m.group(1)
+    return None
+
+
 def _database(ctx: FileContext):
     available = databases.kconfig_series()
     header = _HEADER.search(ctx.text[:2000])
-    wanted = header.group(1) if header else None
+    wanted = header.group(1) if header else _series_from_path(ctx.path)
     series = wanted if wanted in available else (None if wanted else (available[-1] if available else None))
     db = databases.kconfig(series) if series else None
     if db is None:
-        what = f"Linux {wanted}" if wanted else "any Linux version"
+        what = f"Linux {wanted}" + ("" if header else " (from the file's name)") if wanted else "any Linux version"
         have = ", ".join(available) or "none"
         ctx.report(codes.CONFIG_UNCHECKED, ctx.span(header_line(ctx, header), 1),
                    f"no Kconfig symbol database for {what}; symbol names and values were not checked",

@@ -174,3 +174,13 @@ def test_a_parameter_only_openzfs_21_had_is_a_warning_that_names_it(tmp_path):
     if "2.1" not in databases.zfs_series():
         pytest.skip("targets/openzfs/zfs-2.1.json missing")
     assert finding.severity == Severity.WARNING and "2.1" in finding.message
+
+
+def test_a_fragment_named_for_another_kernel_is_not_judged_by_612(tmp_path):
+    need("kconfig")
+    text = "CONFIG_VIRTIO_BLK=y\nCONFIG_OBSOLETE_THING_FOR_TEST=y\n"
+    old = lint_text(tmp_path, "guest-x86_64-5.10.config", text)
+    assert [(d.code, d.severity) for d in old.diagnostics] == [("MS714", Severity.NOTE)]
+    assert "5.10" in old.diagnostics[0].message
+    assert _loud(lint_text(tmp_path, "guest-x86_64-6.12.config", text)) == ["2:MS701"]
+    assert _loud(lint_text(tmp_path, "guest.config", text)) == ["2:MS701"]
