@@ -184,3 +184,10 @@ def test_a_fragment_named_for_another_kernel_is_not_judged_by_612(tmp_path):
     assert "5.10" in old.diagnostics[0].message
     assert _loud(lint_text(tmp_path, "guest-x86_64-6.12.config", text)) == ["2:MS701"]
     assert _loud(lint_text(tmp_path, "guest.config", text)) == ["2:MS701"]
+
+
+def test_one_size_spelled_two_ways_is_a_repeat_not_a_contradiction(tmp_path):
+    need("zfs")
+    text = 'vfs.zfs.arc.max="4294967296"\nvfs.zfs.arc.max="4G"\nvfs.zfs.arc.min="1g"\nvfs.zfs.arc.min="2G"\n'
+    result = lint_text(tmp_path, "boot/loader.conf", text)
+    assert [(d.span.line, d.code) for d in result.diagnostics] == [(2, "MS705"), (4, "MS706")]
