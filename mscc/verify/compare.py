@@ -1,4 +1,5 @@
-"""`mscc bench --compare A.json B.json`: two bench.sh outputs side by side, with B/A ratios.
+"""`mscc bench --compare A.json B.json` (mscc/cli/verify.py): two bench.sh outputs side by side,
+with B/A ratios.
 
 A ratio is printed only when both figures are exact (a size: min = max = value) or have 3
 or more repetitions whose ranges (min..max) do not overlap; otherwise the spread makes the
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import click
 
 MIN_REPETITIONS = 3
 
@@ -53,16 +52,3 @@ def table(a: dict[str, dict], b: dict[str, dict], names: tuple[str, str]) -> lis
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     line = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
     return [line[0], "|" + "|".join("-" * (w + 2) for w in widths) + "|", *line[1:]]
-
-
-@click.command("bench")
-@click.option("--compare", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              metavar="A.json B.json", help="two outputs of bench.sh: print them side by side with B/A ratios")
-def bench(compare: tuple[Path, Path]) -> None:
-    """Compare two bench.sh results (run bench.sh in each guest by hand; see docs/performance.md)."""
-    try:
-        a, b = (load(p) for p in compare)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
-        raise click.ClickException(f"cannot read a bench result: {err}") from None
-    for line in table(a, b, (compare[0].name, compare[1].name)):
-        click.echo(line)
