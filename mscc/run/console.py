@@ -12,7 +12,7 @@ TAIL_LINES = 30
 # (0x9b is a CSI on its own) and the bidirectional overrides and isolates, which reorder what
 # the reader sees.
 _UNSHOWN = {*range(0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)} - {0x09}
-_SHOWN = {code: "?" for code in _UNSHOWN}
+_SHOWN = dict.fromkeys(_UNSHOWN, "?")
 
 
 def printable(text: str) -> str:

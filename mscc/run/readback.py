@@ -309,9 +309,10 @@ def conclusions(doc: dict[str, Any], results: Path, task: str) -> list[str]:
             if counts["malformed"]:
                 lines.append(f"{name}: {counts['malformed']} line(s) start like a record but are not one "
                              f"(kept in {results / job['log']})")
-            verdict = "every setting holds" if folded["ok"] else "does NOT hold"
-            lines.append(f"{name}: verify: {counts['hold']} of {counts['expected'] or counts['reported']} "
-                         f"setting(s) hold; {verdict}")
+            total = counts["expected"] if counts["expected"] is not None else counts["reported"]
+            verdict = (f"all {total} settings hold" if folded["ok"]
+                       else f"{counts['hold']} of {total} settings hold: NOT what the profile asks for")
+            lines.append(f"{name}: verify: {verdict}")
         elif task == "bench" and job.get("bench"):
             folded = job["bench"]
             where = f"in {results / folded['file']}" if folded["file"] else "(none stored)"
