@@ -7,6 +7,7 @@ that dies midway or prints hostile bytes; dry-run; and the usage of the two form
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -274,3 +275,48 @@ def test_bench_forms_are_exclusive(out, tmp_path):
         done = cli(*args)
         assert done.exit_code == 2 and message in done.output, (args, done.output)
     assert cli("bench", "--compare", a, a).exit_code == 0
+
+
+# --- a real aarch64 guest (MSCC_BOOT_TEST=1) -----------------------------------------------------
+
+@pytest.mark.boot
+@pytest.mark.skipif(os.environ.get("MSCC_BOOT_TEST") != "1", reason="set MSCC_BOOT_TEST=1 to boot the arm64 guest")
+@pytest.mark.skipif(shutil.which("qemu-system-aarch64") is None or shutil.which("aarch64-linux-gnu-gcc") is None
+                    or not Path("/usr/src/linux-source-6.12.tar.xz").exists(),
+                    reason="needs qemu-system-arm, gcc-aarch64-linux-gnu and linux-source-6.12")
+def test_qemu_verify_and_bench_on_mscc_16k_kernel_and_on_debians(tmp_path):
+    """The verify.sh mscc writes for tests/boot/boot16k.msk, run by `mscc verify --backend qemu`
+    in the Debian arm64 userland: on mscc's own 16K kernel every setting holds (page size,
+    kernel release, each kept and removed virtio class, read from the running kernel); on
+    Debian's stock arm64 kernel it fails naming the page size and the release. Then bench.sh's
+    figures from the same guest are stored."""
+    from mscc.run.guest import debian_arm64_guest
+    from test_run_qemu import mscc_16k_kernel
+
+    machine = debian_arm64_guest()
+    image = mscc_16k_kernel(tmp_path)
+    out = tmp_path / "out"
+    assert cli("compile", REPO / "tests" / "boot" / "boot16k.msk", "--target", "alpine", "-o", out).exit_code == 0
+    common = ["--backend", "qemu", "--initrd", machine.initrd, "--identity", machine.key, "--boot-timeout", "5m"]
+
+    done = cli("verify", out, *common, "--kernel", image, "--append", "console=ttyAMA0 panic=-1",
+               "--results", tmp_path / "mscc")
+    assert done.exit_code == 0, done.output
+    folded = load(tmp_path / "mscc")["jobs"][0]["verify"]
+    records = {r["setting"]: r for r in folded["records"]}
+    assert folded["ok"] and folded["counts"]["hold"] == folded["counts"]["expected"] >= 10
+    assert records["page size"]["actual"] == "16384" and records["device virtio-blk"]["actual"] == "present"
+    assert records["device virtio-rng"]["actual"] == "absent"
+
+    done = cli("verify", out, *common, "--kernel", machine.kernel, "--append", machine.cmdline,
+               "--results", tmp_path / "stock")
+    assert done.exit_code == 1, done.output
+    assert 'boot16k/alpine: page size: wanted "16384", actual "4096" (read with: getconf PAGESIZE)' in done.output
+    failing = [r["setting"] for r in load(tmp_path / "stock")["jobs"][0]["verify"]["failing"]]
+    assert {"page size", "kernel release"} <= set(failing)
+
+    done = cli("bench", out, *common, "--kernel", image, "--append", "console=ttyAMA0 panic=-1",
+               "--results", tmp_path / "bench")
+    assert done.exit_code == 0, done.output
+    figures = {f["metric"]: f for f in json.loads((tmp_path / "bench" / "figures" / "boot16k-alpine.json").read_text())}
+    assert figures["memory_used"]["value"] > 0 and figures["memory_used"]["unit"] == "bytes"
