@@ -62,5 +62,9 @@ def _compare(paths: tuple[Path, Path]) -> None:
         a, b = (load(p) for p in paths)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
         raise click.ClickException(f"cannot read a bench result: {err}") from None
-    for line in table(a, b, (paths[0].name, paths[1].name)):
+    try:
+        lines = table(a, b, (paths[0].name, paths[1].name))
+    except (TypeError, KeyError) as err:  # a hand-edited file: a figure whose numbers are not numbers
+        raise click.ClickException(f"a bench result has a figure that is not one: {err}") from None
+    for line in lines:
         click.echo(line)

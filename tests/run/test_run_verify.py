@@ -275,6 +275,23 @@ def test_bench_forms_are_exclusive(out, tmp_path):
         done = cli(*args)
         assert done.exit_code == 2 and message in done.output, (args, done.output)
     assert cli("bench", "--compare", a, a).exit_code == 0
+    b = tmp_path / "b.json"
+    b.write_text('[{"metric":"m","value":1,"min":"fast","max":2,"repetitions":5}]')
+    done = cli("bench", "--compare", b, b)
+    assert done.exit_code == 1 and "a bench result has a figure that is not one" in done.output
+
+
+def test_help_loads_no_runner_machinery():
+    """`mscc --help` and the verify/bench help list options from the task registry alone: no
+    engine, backend, report or readback module is imported (start-up stays cheap)."""
+    program = ("import sys\nfrom mscc.cli import entry\n"
+               "for argv in (['mscc', '--help'], ['mscc', 'verify', '--help'], ['mscc', 'bench', '--help']):\n"
+               "    sys.argv = argv\n"
+               "    try:\n        entry()\n    except SystemExit:\n        pass\n"
+               "sys.stderr.write(' '.join(sorted(m for m in sys.modules if m.startswith('mscc.run'))))\n")
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=REPO)
+    assert done.stderr.split() == ["mscc.run", "mscc.run.backends", "mscc.run.tasks"], done.stderr
 
 
 # --- a real aarch64 guest (MSCC_BOOT_TEST=1) -----------------------------------------------------
