@@ -55,7 +55,7 @@ def runner_options(task: Task) -> Callable[[Callable[..., None]], Callable[..., 
     """The options of every command that runs jobs (`mscc run`, `build-all`, `verify`, `bench`),
     in help order, with TASK's defaults. --resume only for builds: a verify or a bench reads the
     guest as it is now, which no earlier report can stand for."""
-    script = {"build": "build.sh", "verify": "verify.sh", "bench": "bench.sh"}.get(task.name, task.name)
+    script = task.script
     where = "report.json, logs/ and artifacts/" if task.copies_artifacts else \
         "report.json and logs/" + (" and figures/" if task.name == "bench" else "")
     options = [

@@ -288,7 +288,7 @@ class Runner:
             folded = readback.fold_verify(output, ended, expected, readback.script_name(job.script))
             result.verify = folded.summary
         else:
-            folded = readback.fold_bench(output, ended, self.results_dir, job.slug)
+            folded = readback.fold_bench(output, ended, self.results_dir, job.slug, readback.script_name(job.script))
             result.bench = folded.summary
         if folded.problem and ended is not None:
             result.status = "failed"

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 # verify.sh's record (targets/common/templates/verify.sh.j2) and bench.sh's figure
-# (bench.sh.j2); tests/run/test_readback.py keeps these equal to what the scripts print.
+# (bench.sh.j2); tests/run/test_run_verify.py keeps these equal to what the scripts print.
 RECORD_KEYS = ("setting", "wanted", "actual", "ok", "how")
 FIGURE_KEYS = ("metric", "value", "unit", "method", "repetitions", "min", "max")
 MAX_KEPT_BYTES = 8 << 20     # output kept for folding; the log keeps everything
@@ -218,7 +218,8 @@ def fold_verify(output: Output, exit_code: int | None, expected: list[str] | Non
 
 # --- bench.sh ------------------------------------------------------------------------------
 
-def fold_bench(output: Output, exit_code: int | None, results: Path, slug: str) -> Folded:
+def fold_bench(output: Output, exit_code: int | None, results: Path, slug: str,
+               script: str = "bench.sh") -> Folded:
     """bench.sh's figures: stored as a JSON list in RESULTS/figures/SLUG.json (the form `mscc
     bench --compare` reads) and folded into the job's `bench` object."""
     figures: list[dict[str, Any]] = []
@@ -238,9 +239,9 @@ def fold_bench(output: Output, exit_code: int | None, results: Path, slug: str) 
         (results / stored).write_text(json.dumps(figures, indent=1, ensure_ascii=False) + "\n", "utf-8")
     problems = []
     if exit_code is not None and exit_code != 0:
-        problems.append(f"bench.sh stopped with status {exit_code} after {len(figures)} figure(s)")
+        problems.append(f"{script} stopped with status {exit_code} after {len(figures)} figure(s)")
     if exit_code is not None and not figures:
-        problems.append("bench.sh printed no figure")
+        problems.append(f"{script} printed no figure")
     if malformed:
         problems.append(f"{malformed} line(s) start like a figure but are not one (see the log)")
     if output.dropped:
@@ -304,7 +305,7 @@ def conclusions(doc: dict[str, Any], results: Path, task: str) -> list[str]:
                 lines.append(f"{name}: {found['setting']}: wanted {_quoted(found['wanted'])}, "
                              f"actual {_quoted(found['actual'])} (read with: {found['how']})")
             for setting in folded["missing"]:
-                lines.append(f"{name}: {setting}: no record (verify.sh checks it but printed nothing for it)")
+                lines.append(f"{name}: {setting}: no record (the script checks it but printed nothing for it)")
             counts = folded["counts"]
             if counts["malformed"]:
                 lines.append(f"{name}: {counts['malformed']} line(s) start like a record but are not one "

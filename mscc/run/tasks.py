@@ -16,6 +16,7 @@ from dataclasses import dataclass
 class Task:
     name: str                  # the command (`mscc NAME`), the phase name and report.json's `task`
     kind: str                  # the manifest kind of the script it runs
+    script: str                # that script's name as the emitters write it (help and messages)
     copies_artifacts: bool     # build.sh leaves a kernel behind; verify.sh and bench.sh print only
     results: str               # default --results: a verify must not overwrite the build's report
     timeout: str               # default --timeout
@@ -23,11 +24,11 @@ class Task:
 
 
 TASKS: dict[str, Task] = {
-    "build": Task("build", "build-script", True, "results", "6h", "30m"),
+    "build": Task("build", "build-script", "build.sh", True, "results", "6h", "30m"),
     # verify.sh reads a few dozen values: minutes are plenty, even under TCG.
-    "verify": Task("verify", "verify-script", False, "results/verify", "10m", "5m"),
+    "verify": Task("verify", "verify-script", "verify.sh", False, "results/verify", "10m", "5m"),
     # bench.sh repeats each timed figure (REPEAT=5) and prints after each figure; a scrub of
     # DATA_MIB on a slow disk is its longest silence.
-    "bench": Task("bench", "bench-script", False, "results/bench", "2h", "30m"),
+    "bench": Task("bench", "bench-script", "bench.sh", False, "results/bench", "2h", "30m"),
 }
 BUILD = TASKS["build"]

@@ -153,7 +153,7 @@ def test_a_dying_hostile_verify_is_reported_not_trusted(tmp_path):
     assert folded["failing"][0]["setting"] == "\033[2Jtwo\x9b"  # the report keeps what came, as JSON
     assert "verify.sh stopped with status 3 after 2 record(s)" in job["reason"]
     assert "no record for 2 setting(s): two, three" in job["reason"]
-    assert "p/alpine: three: no record" in done.output
+    assert "p/alpine: three: no record (the script checks it" in done.output
     assert "p/alpine: ?[2Jtwo?: wanted \"2\"" in done.output
     # what is not a record is kept in the log, byte for byte, and the tail is shown
     log = (results / job["log"]).read_text()
@@ -229,6 +229,7 @@ def test_local_bench_stores_figures_that_compare_reads(out, tmp_path):
     stored = results / "figures" / "zguest-alpine.json"
     assert job["bench"]["file"] == "figures/zguest-alpine.json" and stored.is_file()
     figures = {f["metric"]: f for f in json.loads(stored.read_text())}
+    assert all(tuple(f) == readback.FIGURE_KEYS for f in figures.values())  # every key bench.sh prints
     assert figures["kernel_size"]["value"] == 12345 and figures["pool_create"]["repetitions"] == 3
     assert job["bench"]["figures"] == json.loads(stored.read_text())
     assert "[zguest/alpine] kernel_size: 12345 bytes" in done.output
