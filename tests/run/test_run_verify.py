@@ -194,6 +194,15 @@ def test_a_verify_never_overwrites_a_build_report(tmp_path):
     assert done.exit_code == 2 and "reports a verify, not a build" in done.output
 
 
+def test_merging_build_reports_leaves_verify_reports_out(tmp_path):
+    out, results = tmp_path / "out", tmp_path / "results"
+    write_job(out, "p", "alpine", PASS, {"verify.sh": "#!/bin/sh\nexit 5\n"})
+    assert cli("run", out, "--backend", "local", "--results", results).exit_code == 0
+    assert cli("verify", out, "--backend", "local", "--results", results / "verify").exit_code == 1
+    done = cli("run", "--merge-reports", results)
+    assert done.exit_code == 0 and done.output.count("p/alpine") == 1, done.output
+
+
 def test_no_verify_script_is_a_usage_error(tmp_path):
     out = tmp_path / "out"
     write_job(out, "p", "alpine", PASS)
