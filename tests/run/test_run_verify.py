@@ -161,6 +161,41 @@ def test_a_dying_hostile_verify_is_reported_not_trusted(tmp_path):
     assert "--- p/alpine: last" in done.output
 
 
+def test_a_verify_that_hangs_keeps_what_it_printed(tmp_path):
+    out, results = tmp_path / "out", tmp_path / "results"
+    hangs = ("#!/bin/sh\n"
+             "echo '{\"setting\":\"one\",\"wanted\":\"1\",\"actual\":\"1\",\"ok\":true,\"how\":\"t\"}'\n"
+             "exec sleep 30\n"
+             "check 'one' '1' eq 't' r\ncheck 'two' '2' eq 't' r\n")
+    write_job(out, "p", "alpine", PASS, {"verify.sh": hangs})
+    done = cli("verify", out, "--backend", "local", "--results", results, "--timeout", "2s")
+    assert done.exit_code == 1, done.output
+    job = load(results)["jobs"][0]
+    assert job["status"] == "timeout" and job["reason"] == "still running after 2 s"
+    assert job["verify"]["counts"]["reported"] == 1 and job["verify"]["missing"] == ["two"]
+    assert not job["verify"]["ok"]
+
+
+def test_output_is_bounded():
+    output = readback.Output()
+    output.feed(b'{"setting":"' + b"x" * (readback.MAX_LINE_BYTES + 10) + b'"}\n')  # cut: not a record
+    output.feed(b"y" * 1000 + b"\n")
+    folded = readback.fold_verify(output, 0, ["x"])
+    assert folded.summary["counts"]["malformed"] == 1 and folded.summary["counts"]["other_lines"] == 1
+    assert not folded.summary["ok"]
+    big = readback.Output()
+    line = b"z" * 60000 + b"\n"
+    for _ in range(readback.MAX_KEPT_BYTES // 60000 + 5):
+        big.feed(line)
+    assert big.dropped >= 4 and sum(map(len, big.close())) <= readback.MAX_KEPT_BYTES
+    assert "were not read" in readback.fold_bench(big, 0, Path("/nonexistent"), "p-alpine").problem
+    record = readback.record('{"setting":"s","wanted":"w","actual":"' + "a" * 5000 + '","ok":false,"how":"h"}')
+    assert record is not None and len(record["actual"]) == readback.MAX_TEXT + 1
+    assert readback.record('{"setting":"s","wanted":"w","actual":"a","ok":"yes","how":"h"}') is None
+    assert readback.figure('{"metric":"m","value":true}') is None and readback.figure('[1]') is None
+    assert readback.figure('{"metric":"m","value":NaN}') is None
+
+
 def test_verify_dry_run_prints_the_plan(out, tmp_path):
     results = tmp_path / "results"
     done = cli("verify", out, "--only", "zguest/freebsd", "--results", results)
