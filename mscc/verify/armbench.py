@@ -108,13 +108,15 @@ def boot(argv: list[str], log: Path, timeout: float = BOOT_TIMEOUT) -> Boot:
     try:
         vm.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
-        vm.kill()  # our own child, by its Popen
-        vm.wait()
-        reader.join(5)
+        reader.join(0)
         log.write_text("\n".join(text for _, text in lines) + "\n", encoding="utf-8")
         raise RuntimeError(f"{argv[0]} did not power off within {timeout:g} s; console: {log}") from None
-    reader.join(10)
+    finally:
+        if vm.poll() is None:  # timed out or interrupted: QEMU is our own child, ended by its Popen
+            vm.kill()
+            vm.wait()
     seconds = time.monotonic() - started
+    reader.join(10)  # the rest of the console, already written when QEMU exited
     console = "\n".join(text for _, text in lines) + "\n"
     log.write_text(console, encoding="utf-8")
     userspace = next((at for at, text in lines if text.strip() == USERSPACE), None)
@@ -157,21 +159,25 @@ def merge(runs: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
             seen.setdefault(f["metric"], []).append(f)
     merged = []
     for metric in order:
-        measured = [f for f in seen[metric] if f.get("value") is not None]
+        measured = [f for f in seen[metric] if _is_number(f.get("value"))]
         if not measured:
             merged.append(seen[metric][0])
             continue
         first = measured[0]
         out = dict(first)
         out["value"] = _number(statistics.median(f["value"] for f in measured))
-        out["min"] = min(f["min"] if f.get("min") is not None else f["value"] for f in measured)
-        out["max"] = max(f["max"] if f.get("max") is not None else f["value"] for f in measured)
+        out["min"] = min(f["min"] if _is_number(f.get("min")) else f["value"] for f in measured)
+        out["max"] = max(f["max"] if _is_number(f.get("max")) else f["value"] for f in measured)
         out["repetitions"] = sum(f.get("repetitions") or 1 for f in measured)
         if "items" in first and any(f.get("items") != first["items"] for f in measured):
             out["items"] = sorted({i for f in measured for i in f.get("items") or ()})
             out["method"] = f"{first.get('method', '')} (differs between boots: union shown)"
         merged.append(out)
     return merged
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _number(value: float) -> float | int:

@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +153,21 @@ def test_bench_sh_reports_page_size_and_virtio_on_this_host(tmp_path):
         assert listing["value"] == len(listing["items"]) and by["virtio_devices"]["unit"] == "items"
     else:
         assert listing["value"] is None and listing["method"].startswith("no /sys/bus/virtio")
+
+
+def test_boot_times_the_init_line_from_the_hosts_side(tmp_path):
+    """A stand-in for QEMU that prints a console and exits: each line is timed as it arrives."""
+    code = ("import time; print('kernel', flush=True); time.sleep(0.3); "
+            f"print({armbench.USERSPACE!r} + chr(13), flush=True); print('MSCC-BENCH-BEGIN')")
+    done = armbench.boot([sys.executable, "-c", code], tmp_path / "console.log", timeout=60)
+    assert done.userspace_seconds is not None and 0.3 <= done.userspace_seconds <= done.seconds
+    assert (tmp_path / "console.log").read_text() == f"kernel\n{armbench.USERSPACE}\nMSCC-BENCH-BEGIN\n"
+
+
+def test_a_guest_that_never_powers_off_is_killed_and_reported(tmp_path):
+    code = "import time; print('stuck', flush=True); time.sleep(600)"
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="did not power off within 3 s"):
+        armbench.boot([sys.executable, "-c", code], tmp_path / "console.log", timeout=3)
+    assert time.monotonic() - started < 30
+    assert "stuck" in (tmp_path / "console.log").read_text()
