@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from mscc.run.backends.qemu import QEMU, accelerator, cpu
-from mscc.run.guest import _cpio_newc
+from mscc.run.cache import cache_root, locked
+from mscc.run.guest import MODULES, PrivateApt, _cpio_newc, _module_closure, machine_archive, module_bytes
 
 BEGIN, END = "MSCC-BENCH-BEGIN", "MSCC-BENCH-END"
 USERSPACE = "mscc-bench: userspace"  # the init's first line: what the host-side boot time waits for
@@ -61,9 +62,57 @@ class Boot:
     seconds: float                    # QEMU start → QEMU exit
 
 
-def job_initrd(guest_initrd: Path, bench_sh: str, workdir: Path) -> Path:
-    """The guest's initramfs with one more archive appended (the kernel unpacks them in order,
-    later files replacing earlier ones): the job's inittab, run.sh and bench.sh."""
+@dataclass(frozen=True)
+class Kernel:
+    image: Path
+    # a gzip'd cpio appended after the guest's own archive: this kernel's builds of the guest's
+    # modules (the guest carries those of Debian's 6.1 kernel; rcS loads /lib/modules/*.ko)
+    modules: Path | None = None
+
+
+BACKPORTS_LAYOUT = "1"
+
+
+def backports_kernel(cache: Path | None = None) -> Kernel:
+    """Debian's stock arm64 kernel of mscc's release (6.12, from bookworm-backports of the
+    archive this machine's apt uses), with its builds of the guest's modules (mscc.run.guest's
+    MODULES and what they need, decompressed) named to load after the guest's own; cached in
+    ~/.cache/mscc/guest-arm64-backports. The guest's 6.1 modules then fail to load on it, as
+    they do on mscc's kernel."""
+    directory = (cache or cache_root()) / "guest-arm64-backports"
+    with locked(directory):
+        image, modules, layout = directory / "vmlinuz", directory / "modules.gz", directory / "layout"
+        if layout.exists() and layout.read_text() == BACKPORTS_LAYOUT and image.exists() and modules.exists():
+            return Kernel(image, modules)
+        from mscc.verify.zfsguest import backports_depends
+
+        work = directory / "work"
+        shutil.rmtree(work, ignore_errors=True)
+        (work / "debs").mkdir(parents=True)
+        archive = machine_archive()
+        apt = PrivateApt(work / "apt", archive, suites=(f"{archive.suite}-backports",),
+                         extra_options=("-o", "APT::Sandbox::User=root"))
+        apt.run("apt-get", "update")
+        apt.run("apt-get", "download", backports_depends(apt, "linux-image-arm64"), cwd=work / "debs")
+        root = work / "root"
+        for deb in sorted((work / "debs").glob("*.deb")):
+            subprocess.run(["dpkg-deb", "-x", str(deb), str(root)], check=True, timeout=600)
+        overlay = work / "overlay"
+        (overlay / "lib/modules").mkdir(parents=True)
+        for index, module in enumerate(_module_closure(root, MODULES)):
+            name = module.name.split(".ko")[0]
+            (overlay / "lib/modules" / f"{50 + index:02d}-{name}.ko").write_bytes(module_bytes(module))
+        _cpio_newc(overlay, modules)
+        shutil.copy2(next((root / "boot").glob("vmlinuz-*")), image)
+        layout.write_text(BACKPORTS_LAYOUT)
+        shutil.rmtree(work, ignore_errors=True)  # 90 MB of package: not needed again
+        return Kernel(image, modules)
+
+
+def job_initrd(guest_initrd: Path, bench_sh: str, workdir: Path, modules: Path | None = None) -> Path:
+    """The guest's initramfs with more archives appended (the kernel unpacks them in order,
+    later files replacing earlier ones): the kernel's own modules if it has them, then the
+    job's inittab, run.sh and bench.sh."""
     job = workdir / "job-root"
     shutil.rmtree(job, ignore_errors=True)
     for rel, text, mode in (("etc/inittab", INITTAB, 0o644), ("job/run.sh", RUN_SH, 0o755),
@@ -75,7 +124,7 @@ def job_initrd(guest_initrd: Path, bench_sh: str, workdir: Path) -> Path:
     _cpio_newc(job, workdir / "job.gz")
     initrd = workdir / "initrd-bench.gz"
     with open(initrd, "wb") as out:
-        for part in (guest_initrd, workdir / "job.gz"):
+        for part in (guest_initrd, *([modules] if modules else []), workdir / "job.gz"):
             out.write(part.read_bytes())
     return initrd
 
@@ -218,31 +267,34 @@ class Result:
     boots: list[Boot]
 
 
-def measure(kernels: dict[str, Path], guest_initrd: Path, bench_sh: str, workdir: Path, *, repetitions: int = 3,
-            cmdline: str = "console=ttyAMA0 panic=-1 quiet", timeout: float = BOOT_TIMEOUT) -> dict[str, Result]:
-    """Boot each of KERNELS (name → image) with the guest's initramfs and bench.sh, REPETITIONS
-    rounds, the kernels taking turns within a round (so that a busy spell of a shared host
-    falls on both alike); return per kernel the merged figures (bench.sh's, with its null
-    kernel_size replaced by the host's) and the boots. `printk.time=1` is added to the command
-    line so that dmesg has timestamps on a kernel built without CONFIG_PRINTK_TIME (the kernel
-    records them either way)."""
+def measure(kernels: dict[str, Kernel], guest_initrd: Path, bench_sh: str, workdir: Path, *,
+            repetitions: int = 3, cmdline: str = "console=ttyAMA0 panic=-1 quiet",
+            timeout: float = BOOT_TIMEOUT) -> dict[str, Result]:
+    """Boot each of KERNELS with the guest's initramfs and bench.sh, REPETITIONS rounds, the
+    kernels taking turns within a round (so that a busy spell of a shared host falls on all
+    alike); return per kernel the merged figures (bench.sh's, with its null kernel_size
+    replaced by the host's) and the boots. `printk.time=1` is added to the command line so that
+    dmesg has timestamps on a kernel built without CONFIG_PRINTK_TIME (the kernel records them
+    either way)."""
     workdir.mkdir(parents=True, exist_ok=True)
-    initrd = job_initrd(guest_initrd, bench_sh, workdir)
     disk = workdir / "disk.img"
     disk.write_bytes(b"\0" * (1 << 20))
+    argvs = {}
+    for name, kernel in kernels.items():
+        initrd = job_initrd(guest_initrd, bench_sh, workdir / name, kernel.modules)
+        argvs[name] = qemu_argv(kernel.image, initrd, disk, f"{cmdline} printk.time=1", accelerator())
     boots: dict[str, list[Boot]] = {name: [] for name in kernels}
     runs: dict[str, list[list[dict[str, Any]]]] = {name: [] for name in kernels}
     for index in range(1, repetitions + 1):
-        for name, kernel in kernels.items():
-            argv = qemu_argv(kernel, initrd, disk, f"{cmdline} printk.time=1", accelerator())
+        for name in kernels:
             log = workdir / f"console-{name}-{index}.log"
-            done = boot(argv, log, timeout)
+            done = boot(argvs[name], log, timeout)
             figures, status = parse_console(done.console)
             if status is None:
                 raise RuntimeError(f"bench.sh did not finish on {name}, boot {index}; console: {log}")
             boots[name].append(done)
             runs[name].append(figures)
-    return {name: Result(_with_host(merge(runs[name]), host_figures(kernel, boots[name])), boots[name])
+    return {name: Result(_with_host(merge(runs[name]), host_figures(kernel.image, boots[name])), boots[name])
             for name, kernel in kernels.items()}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import lzma
 import os
 import shutil
 import subprocess
@@ -61,6 +62,27 @@ def test_job_is_appended_after_the_guests_own_archive(tmp_path):
     # the init's first line is the marker, then the guest's own rcS, then the job
     assert armbench.INITTAB.splitlines() == [f"::sysinit:/bin/echo {armbench.USERSPACE}", "::sysinit:/etc/rcS",
                                              "::once:/job/run.sh"]
+
+
+def test_a_kernels_own_modules_come_between_the_guest_and_the_job(tmp_path):
+    guest, modules = tmp_path / "guest.gz", tmp_path / "modules.gz"
+    guest.write_bytes(gzip.compress(b"guest archive"))
+    modules.write_bytes(gzip.compress(b"modules archive"))
+    data = armbench.job_initrd(guest, "echo\n", tmp_path / "w", modules).read_bytes()
+    head = guest.read_bytes() + modules.read_bytes()
+    assert data.startswith(head) and "./job/run.sh" in _cpio_names(gzip.decompress(data[len(head):]))
+
+
+def test_compressed_modules_are_read_decompressed(tmp_path):
+    from mscc.run.guest import _module_closure, module_bytes
+
+    tree = tmp_path / "lib/modules/6.12.0/kernel"
+    tree.mkdir(parents=True)
+    (tree / "virtio_net.ko.xz").write_bytes(lzma.compress(b"\0depends=net_failover\0vermagic=6.12\0",
+                                                          format=lzma.FORMAT_XZ))
+    (tree / "net_failover.ko").write_bytes(b"\0depends=\0")
+    assert module_bytes(tree / "virtio_net.ko.xz").startswith(b"\0depends=net_failover")
+    assert [m.name for m in _module_closure(tmp_path, ("virtio_net",))] == ["net_failover.ko", "virtio_net.ko.xz"]
 
 
 @pytest.mark.skipif(shutil.which("shellcheck") is None, reason="shellcheck is not installed")
