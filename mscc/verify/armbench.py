@@ -1,15 +1,15 @@
-"""The arm64 side of `bench`: one guest userland, two kernels.
+"""The arm64 side of `bench`: one guest userland, several kernels.
 
 The runner's aarch64 test guest (mscc.run.guest: an initramfs of Debian's busybox-static,
-dropbear and getconf) is booted under QEMU on each kernel in turn — Debian's stock arm64 kernel,
-then mscc's minimal one — with the profile's own bench.sh appended to the initramfs as a job.
-The guest's busybox init runs its usual /etc/rcS, then bench.sh, prints the figures on the
-serial console and powers off. Each kernel is booted REPETITIONS times; the figures of the
-boots are merged into one figure per metric (median, min, max, repetitions), the format
-`mscc bench --compare` reads.
+dropbear and getconf) is booted under QEMU on each kernel in turn — Debian's stock arm64 kernels
+(the guest's own, and the backports one of mscc's release) and mscc's minimal one — with the
+profile's own bench.sh appended to the initramfs as a job. The guest's busybox init runs its
+usual /etc/rcS, then bench.sh, prints the figures on the serial console and powers off. Each
+kernel is booted REPETITIONS times; the figures of the boots are merged into one figure per
+metric (median, min, max, repetitions), the format `mscc bench --compare` reads.
 
 Two figures cannot be taken from inside this guest and are measured on the host, with the
-same method for both kernels (each figure's "method" says so): the kernel image's size (the
+same method for every kernel (each figure's "method" says so): the kernel image's size (the
 initramfs has no /boot), and the time from QEMU's start to the first line the guest's init
 prints (bench.sh's own boot figure is the kernel's timestamp of `Run /init`, which leaves
 out what happens before the kernel's clock starts).
@@ -74,11 +74,11 @@ BACKPORTS_LAYOUT = "1"
 
 
 def backports_kernel(cache: Path | None = None) -> Kernel:
-    """Debian's stock arm64 kernel of mscc's release (6.12, from bookworm-backports of the
-    archive this machine's apt uses), with its builds of the guest's modules (mscc.run.guest's
-    MODULES and what they need, decompressed) named to load after the guest's own; cached in
-    ~/.cache/mscc/guest-arm64-backports. The guest's 6.1 modules then fail to load on it, as
-    they do on mscc's kernel."""
+    """Debian's stock arm64 kernel of mscc's release (6.12, from the backports suite of the
+    archive this machine's apt uses: bookworm-backports here), with its builds of the guest's
+    modules (mscc.run.guest's MODULES and what they need, decompressed) named to load after the
+    guest's own; cached in ~/.cache/mscc/guest-arm64-backports. The guest's 6.1 modules then
+    fail to load on it, as they do on mscc's kernel."""
     directory = (cache or cache_root()) / "guest-arm64-backports"
     with locked(directory):
         image, modules, layout = directory / "vmlinuz", directory / "modules.gz", directory / "layout"
