@@ -25,6 +25,8 @@ def load(path: Path) -> dict[str, dict]:
 
 
 def ratio(a: dict, b: dict) -> str:
+    if isinstance(a.get("items"), list) or isinstance(b.get("items"), list):
+        return difference(a, b)
     if a.get("value") is None or b.get("value") is None:
         return "-"
     exact = all(f.get("min") == f.get("max") == f["value"] for f in (a, b))  # a size, not a timing
@@ -37,10 +39,24 @@ def ratio(a: dict, b: dict) -> str:
     return f"{b['value'] / a['value']:.2f}x"
 
 
+def difference(a: dict, b: dict) -> str:
+    """What listing B adds to listing A and what it lacks."""
+    if not (isinstance(a.get("items"), list) and isinstance(b.get("items"), list)):
+        return "-"
+    mine, theirs = set(map(str, a["items"])), set(map(str, b["items"]))
+    parts = [f"{label} {', '.join(sorted(names))}" for label, names in (("B adds", theirs - mine),
+                                                                          ("B lacks", mine - theirs)) if names]
+    return "; ".join(parts) or "same"
+
+
 def _cell(f: dict | None) -> str:
     if f is None or f.get("value") is None:
         return "-"
-    spread = f" [{f['min']}..{f['max']}, n={f['repetitions']}]" if (f.get("repetitions") or 0) > 1 else ""
+    if isinstance(f.get("items"), list):
+        return ", ".join(map(str, f["items"])) or "none"
+    runs = f.get("repetitions") or 0
+    same = f.get("min") == f.get("max") == f["value"]
+    spread = "" if runs <= 1 else f" [n={runs}]" if same else f" [{f['min']}..{f['max']}, n={runs}]"
     return f"{f['value']} {f.get('unit', '')}{spread}".strip()
 
 
@@ -49,6 +65,7 @@ def table(a: dict[str, dict], b: dict[str, dict], names: tuple[str, str]) -> lis
     for metric in list(a) + [m for m in b if m not in a]:
         fa, fb = a.get(metric), b.get(metric)
         rows.append((metric, _cell(fa), _cell(fb), ratio(fa, fb) if fa and fb else "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    line = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    cells = [[cell.replace("|", "\\|") for cell in row] for row in rows]  # a cell never splits a column
+    widths = [max(len(r[i]) for r in cells) for i in range(4)]
+    line = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
     return [line[0], "|" + "|".join("-" * (w + 2) for w in widths) + "|", *line[1:]]

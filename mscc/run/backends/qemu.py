@@ -48,6 +48,11 @@ def accelerator() -> str:
     return "kvm" if native and os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
 
 
+def cpu(accel: str) -> str:
+    """The -cpu of an aarch64 guest: the fast emulated CPU under TCG, the host's under KVM."""
+    return "max,pauth-impdef=on" if accel == "tcg" else "host"
+
+
 class QemuBackend(SshBackend):
     name = "qemu"
     prepare_phase = "boot"
@@ -86,8 +91,7 @@ class QemuBackend(SshBackend):
                 if self.disk else None, "cmdline": self.cmdline, "remote_dir": self.remote_dir}
 
     def qemu_argv(self, port: int, console: Path) -> list[str]:
-        cpu = "max,pauth-impdef=on" if self.accel == "tcg" else "host"
-        argv = [QEMU, "-M", "virt", "-accel", self.accel, "-cpu", cpu, "-smp", "2", "-m", self.memory,
+        argv = [QEMU, "-M", "virt", "-accel", self.accel, "-cpu", cpu(self.accel), "-smp", "2", "-m", self.memory,
                 "-kernel", str(self.kernel), "-append", self.cmdline, "-display", "none", "-monitor", "none",
                 "-serial", f"file:{console}", "-no-reboot",
                 "-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{port}-:22",
