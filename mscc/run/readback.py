@@ -22,6 +22,8 @@ from typing import Any
 # (bench.sh.j2); tests/run/test_run_verify.py keeps these equal to what the scripts print.
 RECORD_KEYS = ("setting", "wanted", "actual", "ok", "how")
 FIGURE_KEYS = ("metric", "value", "unit", "method", "repetitions", "min", "max")
+FIGURE_EXTRA = ("items",)    # a listing (what is present, e.g. the virtio drivers), when bench.sh has one
+MAX_ITEMS = 1000             # entries of one listing stored
 MAX_KEPT_BYTES = 8 << 20     # output kept for folding; the log keeps everything
 MAX_LINE_BYTES = 1 << 16     # a longer line is cut (and so cannot be a record)
 MAX_RECORDS = 5000           # records stored in report.json (the rest are counted)
@@ -97,7 +99,7 @@ def figure(line: str) -> dict[str, Any] | None:
     if doc is None or not isinstance(doc.get("metric"), str) or "value" not in doc:
         return None
     kept: dict[str, Any] = {}
-    for key in FIGURE_KEYS:
+    for key in (*FIGURE_KEYS, *FIGURE_EXTRA):
         if key not in doc:
             continue
         value = doc[key]
@@ -106,6 +108,9 @@ def figure(line: str) -> dict[str, Any] | None:
             value = _text(value) if ok else value
         elif key == "repetitions":
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+        elif key == "items":
+            ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
+            value = [_text(item) for item in value[:MAX_ITEMS]] if ok else value
         else:
             ok = value is None or _number(value)
         if not ok:
@@ -274,6 +279,8 @@ def describe_figure(found: dict[str, Any]) -> str:
     value = found.get("value")
     if value is None:
         return f"{found['metric']}: not measured ({found.get('method', '')})"
+    if "items" in found:
+        return f"{found['metric']}: {', '.join(found['items']) or 'none'}"
     spread = ""
     if (found.get("repetitions") or 0) > 1:
         spread = f" [{found.get('min')}..{found.get('max')}, n={found['repetitions']}]"

@@ -194,6 +194,8 @@ def test_output_is_bounded():
     assert readback.record('{"setting":"s","wanted":"w","actual":"a","ok":"yes","how":"h"}') is None
     assert readback.figure('{"metric":"m","value":true}') is None and readback.figure('[1]') is None
     assert readback.figure('{"metric":"m","value":NaN}') is None
+    assert readback.figure('{"metric":"m","value":1,"items":[1]}') is None
+    assert readback.figure('{"metric":"m","value":1,"items":["virtio_blk"]}')["items"] == ["virtio_blk"]
 
 
 def test_verify_dry_run_prints_the_plan(out, tmp_path):
@@ -273,7 +275,9 @@ def test_local_bench_stores_figures_that_compare_reads(out, tmp_path):
     stored = results / "figures" / "zguest-alpine.json"
     assert job["bench"]["file"] == "figures/zguest-alpine.json" and stored.is_file()
     figures = {f["metric"]: f for f in json.loads(stored.read_text())}
-    assert all(tuple(f) == readback.FIGURE_KEYS for f in figures.values())  # every key bench.sh prints
+    # every key bench.sh prints is kept (a listing adds its items)
+    assert all(tuple(f)[:len(readback.FIGURE_KEYS)] == readback.FIGURE_KEYS for f in figures.values())
+    assert all(set(f) - set(readback.FIGURE_KEYS) <= set(readback.FIGURE_EXTRA) for f in figures.values())
     assert figures["kernel_size"]["value"] == 12345 and figures["pool_create"]["repetitions"] == 3
     assert job["bench"]["figures"] == json.loads(stored.read_text())
     assert "[zguest/alpine] kernel_size: 12345 bytes" in done.output
