@@ -152,6 +152,12 @@ def _unknown(ctx, code, judge: names_judge.Judge, kind: str, name: str, span, se
         severity = Severity.NOTE
         hint = (f"the file is dated {judge.platform.release}, mscc's tables {tables_date}: "
                 f"the name may have been removed since; {hint}")
+    newer_date = judge.newer_than_tables
+    if newer_date and not unknown.elsewhere and (severity is None or severity > Severity.WARNING):
+        # a -current file written after the tables: the device may be new (a warning, not an error)
+        severity = Severity.WARNING
+        hint = (f"the file is dated {judge.platform.release}, mscc's newest tables {newer_date}: "
+                f"the name may have been added since; {hint}")
     ctx.report(code, span, unknown.message, hint, severity)
 
 

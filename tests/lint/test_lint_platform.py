@@ -318,9 +318,12 @@ def test_bsd_file_older_than_the_tables_gets_notes(tmp_path):
     head = "# $NetBSD: GENERIC,v 1.500 %s 12:00:00 someone Exp $\nmachine amd64 x86\n"
     body = "oldthing0 at pci?\n"
     old = lint_text(tmp_path, "GENERIC", head % "2019/05/01" + body)
-    new = lint_text(tmp_path, "GENERIC", head % "2025/06/01" + body)
+    new = lint_text(tmp_path, "GENERIC", head % "2024/06/01" + body)  # within the tables' dates
     # the release it was written for may have had the name: a note, never an alarm
     assert [d.severity for d in old.diagnostics] == [Severity.NOTE] and "2019-05-01" in old.diagnostics[0].hint
+    # a -current file written after the newest table may name a device added since: a warning
+    newer = lint_text(tmp_path, "GENERIC", head % "2099/06/01" + body)
+    assert [d.severity for d in newer.diagnostics] == [Severity.WARNING] and "added since" in newer.diagnostics[0].hint
     assert [d.severity for d in new.diagnostics] == [Severity.ERROR]
 
 
