@@ -55,9 +55,8 @@ def check(ctx: FileContext) -> None:
     dialect = DIALECTS[ctx.kind]
     names = _names(ctx, dialect)
     # Upstream -current GENERICs carry DIAGNOSTIC on purpose ("to be commented out on release
-    # branch"), so a debug option is only an advisory when the user said the kernel is for production.
-    wants_production = ctx.intent.debug == "off" and not ctx.debug_file
-    debug = set(knowledge()[dialect.os]["debug_options"]) if wants_production else set()
+    # branch"): without a profile that says production, a debug option is a note (ctx.debug_advice).
+    debug = set(knowledge()[dialect.os]["debug_options"]) if ctx.debug_advice is not None else set()
     selected: dict[str, int] = {}
     for line in ctx.code_lines():
         tokens = words(line.code)
@@ -109,9 +108,9 @@ def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> Non
     if unknown is not None and unknown.elsewhere:
         ctx.report(codes.CONFIG_UNKNOWN_OPTION, span, unknown.message,
                    f"{dialect.title}'s config(1) passes it on as -D{name}; {unknown.hint}", Severity.NOTE)
-    if name in debug and ctx.intent.production:
-        ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option, in a kernel meant for production",
-                   "remove it for a production kernel")
+    if name in debug:
+        ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option, {ctx.debug_purpose}",
+                   "remove it for a production kernel", ctx.debug_advice)
 
 
 def _remove(ctx, dialect, names, selected, tokens, number) -> None:

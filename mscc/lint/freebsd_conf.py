@@ -34,7 +34,7 @@ def check(ctx: FileContext) -> None:
     if judge.unchecked:
         ctx.report(codes.CONFIG_UNCHECKED, ctx.span(1, 1), judge.unchecked,
                    _how_found(found) + "; state the release with --release or the architecture with --arch")
-    debug = _debug_options() if ctx.intent.production and not ctx.debug_file else set()
+    debug = _debug_options() if ctx.debug_advice is not None else set()
     state: dict[tuple[str, str], tuple[str, int]] = {}   # (kind, name) -> (how, line)
     removed_debug: dict[str, int] = {}                    # debug option -> line of its nooptions
     seen_line: dict[str, tuple[str, int]] = {}            # ident/machine/maxusers -> (value, line)
@@ -79,7 +79,8 @@ def _statement(ctx, judge, debug, state, removed_debug, seen_line, number, token
             removed_debug.pop(name, None)
             if name in debug:
                 ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option (sys/conf/std.debug), "
-                           "in a kernel meant for production", "remove it, or use `include \"std.nodebug\"`")
+                           + ctx.debug_purpose,
+                           "remove it, or use `include \"std.nodebug\"`", ctx.debug_advice)
 
 
 def _commas(ctx, keyword, tokens, number) -> None:

@@ -65,10 +65,10 @@ def check(ctx: FileContext) -> None:
                        "against such a kernel (mutex_lock becomes GPL-only)",
                        "remove it, or turn lock debugging off for a kernel that must load ZFS",
                        None if ctx.intent.zfs else Severity.WARNING if mentions_zfs else Severity.NOTE)
-        elif on and a.symbol in debug and ctx.intent.production and not ctx.debug_file:
-            ctx.report(codes.CONFIG_DEBUG, name_span,
-                       f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, in a kernel meant for production",
-                       "drop it for a production kernel, or lint with a --profile whose kernel.debug is on")
+        elif on and a.symbol in debug and ctx.debug_advice is not None:
+            ctx.report(codes.CONFIG_DEBUG, name_span, f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, {ctx.debug_purpose}",
+                       "drop it for a production kernel, or lint with a --profile whose kernel.debug is on",
+                       ctx.debug_advice)
 
 
 # A fragment without a header may say its kernel in its name or folder:
