@@ -24,6 +24,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mscc.source import comment_start
+
 FORMAT_VERSION = 2
 TYPE_KEYWORDS = {"bool": "bool", "tristate": "tristate", "string": "string", "int": "int", "hex": "hex"}
 DEF_TYPE_KEYWORDS = {"def_bool": "bool", "def_tristate": "tristate"}
@@ -37,21 +39,8 @@ class KconfigSyntaxError(Exception):
 
 def split_comment(text: str) -> str:
     """Drop a trailing `# comment`, but not a `#` inside a quoted string (the lexer's rule)."""
-    quote = ""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            return text[:i]
-        i += 1
-    return text
+    at = comment_start(text, "\"'")
+    return text if at < 0 else text[:at]
 
 
 def read_quoted(text: str) -> tuple[str, str]:

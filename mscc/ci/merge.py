@@ -107,6 +107,8 @@ def merge(paths: list[Path], out: Path | None = None, only: tuple[str, ...] = ()
         if doc is None:
             merged.problems.append(problem or f"{path}: unusable")
             continue
+        if reports.task_of(doc) != "build":
+            continue  # `mscc verify`/`bench` reports (default RESULTS/verify, RESULTS/bench) are not builds
         merged.reports += 1
         for job in doc["jobs"]:
             name = f"{job['profile']}/{job['target']}"

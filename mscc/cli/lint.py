@@ -91,7 +91,7 @@ def _skipped_summary(skipped: list) -> str:
     parts = []
     for why, paths in sorted(by_reason.items()):
         shown = ", ".join(paths[:3]) + (f", ... ({len(paths) - 3} more)" if len(paths) > 3 else "")
-        parts.append(f"{len(paths)} {why} ({shown})")
+        parts.append(f"{len(paths)} ({why}: {shown})")
     return "mscc lint: skipped " + "; ".join(parts) + " (pass a file with --kind to lint it anyway)"
 
 

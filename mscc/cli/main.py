@@ -30,7 +30,8 @@ COMMANDS: dict[str, str] = {
     "run": "mscc.cli.run:run",
     "build-all": "mscc.cli.run:build_all",
     "ci": "mscc.cli.ci:ci_group",
-    "bench": "mscc.verify.compare:bench",
+    "verify": "mscc.cli.verify:verify",
+    "bench": "mscc.cli.verify:bench",
 }
 
 

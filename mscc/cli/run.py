@@ -1,8 +1,9 @@
-"""`mscc run` and `mscc build-all`: the command line of the runner (mscc/run/).
+"""`mscc run` and `mscc build-all`: the command line of the runner (mscc/run/), and the options
+and execution `mscc verify` and `mscc bench` (mscc/cli/verify.py) share with them.
 
 Exit status: 0 every job passed or was cached, 1 a build failed or timed out (or, for
-build-all, the compile failed), 2 usage, 3 infrastructure (boot, connection, copy),
-130 interrupted.
+build-all, the compile failed; for verify, a setting does not hold), 2 usage,
+3 infrastructure (boot, connection, copy), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import click
 
 from mscc.cli.ci import run_ci_dispatch, run_ci_options
 from mscc.run.backends import BACKENDS
+from mscc.run.tasks import BUILD, Task
 
 DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)([smhd]?))")
 UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -49,23 +51,29 @@ class Duration(click.ParamType):
             self.fail(f"{value!r} is not a duration such as 90s, 30m, 6h or 1h30m", param, ctx)
 
 
-def run_options(func: Callable[..., None]) -> Callable[..., None]:
-    """The options `mscc run` and `mscc build-all` share, in help order."""
+def runner_options(task: Task) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options of every command that runs jobs (`mscc run`, `build-all`, `verify`, `bench`),
+    in help order, with TASK's defaults. --resume only for builds: a verify or a bench reads the
+    guest as it is now, which no earlier report can stand for."""
+    script = task.script
+    where = "report.json, logs/ and artifacts/" if task.copies_artifacts else \
+        "report.json and logs/" + (" and figures/" if task.name == "bench" else "")
     options = [
         click.option("--only", "only", multiple=True, metavar="PROFILE/TARGET",
                      help="Run only these jobs (repeatable; PROFILE or /TARGET match more)."),
         click.option("--backend", type=click.Choice(tuple(BACKENDS)), default="dry-run", show_default=True,
                      help="Where jobs run; dry-run prints the plan and checks scripts with sh -n."),
         click.option("--env", "env", multiple=True, metavar="VAR=VALUE",
-                     help="Environment of every build (repeatable); nothing else is inherited."),
-        click.option("--timeout", type=Duration(), default="6h", show_default=True,
-                     help="Overall time limit of one build."),
-        click.option("--no-output-timeout", type=Duration(), default="30m", show_default=True,
-                     help="Stop a build that prints nothing for this long."),
-        click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=Path("results"),
-                     show_default=True, help="Where report.json, logs/ and artifacts/ go."),
-        click.option("--resume", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
-                     metavar="REPORT", help="Skip jobs that passed in REPORT with the same cache key."),
+                     help=f"Environment of every {script} (repeatable); nothing else is inherited."),
+        click.option("--timeout", type=Duration(), default=task.timeout, show_default=True,
+                     help=f"Overall time limit of one {script}."),
+        click.option("--no-output-timeout", type=Duration(), default=task.no_output_timeout, show_default=True,
+                     help=f"Stop a {script} that prints nothing for this long."),
+        click.option("--results", type=click.Path(file_okay=False, path_type=Path), default=Path(task.results),
+                     show_default=True, help=f"Where {where} go."),
+        *([click.option("--resume", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+                        metavar="REPORT", help="Skip jobs that passed in REPORT with the same cache key.")]
+          if task.name == BUILD.name else []),
         click.option("--keep-going", is_flag=True, help="Run every job even after one fails."),
         click.option("--keep-vm", is_flag=True, help="Leave the VM (or Lima instance) running."),
         click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
@@ -91,17 +99,24 @@ def run_options(func: Callable[..., None]) -> Callable[..., None]:
                      help="qemu: disk image."),
         click.option("--append", "cmdline", default=None, help="qemu: kernel command line."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+
+    def decorate(func: Callable[..., None]) -> Callable[..., None]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return decorate
+
+
+run_options = runner_options(BUILD)
 
 
 BACKEND_KEYS = ("host", "port", "identity", "ssh_options", "remote_dir", "boot_timeout", "remove",
                 "kernel", "initrd", "disk", "cmdline", "keep_vm")
 
 
-def execute(out: Path, kwargs: dict) -> int:
-    """Run every selected job under OUT; print as asked; return the exit status."""
+def execute(out: Path, kwargs: dict, task: Task = BUILD) -> int:
+    """Run TASK's script in every selected job under OUT; print as asked; return the exit status."""
     from mscc.run import jobs as joblist
     from mscc.run.backends import load
     from mscc.run.console import Console
@@ -113,7 +128,7 @@ def execute(out: Path, kwargs: dict) -> int:
         raise click.UsageError("; ".join(problems))
     if not out.is_dir():
         raise click.UsageError(f"{out} is not a directory (run `mscc compile` first)")
-    found = joblist.discover(out)
+    found = joblist.discover(out, task)
     chosen, unmatched = joblist.select(found.jobs, tuple(kwargs["only"]))
     if unmatched:
         names = ", ".join(j.name for j in found.jobs) or "none"
@@ -121,10 +136,14 @@ def execute(out: Path, kwargs: dict) -> int:
     stream = sys.stderr if kwargs["fmt"] == "json" else sys.stdout
     console = Console(stream)
     for problem in found.problems:
-        console.say(f"mscc run: {problem}")
+        console.say(f"mscc {_verb(task)}: {problem}")
     if not chosen:
-        raise click.UsageError(f"no job under {out}: no PROFILE/TARGET/manifest.json lists a build-script")
+        raise click.UsageError(f"no job under {out}: no PROFILE/TARGET/manifest.json lists a {task.kind}")
     results: Path = kwargs["results"]
+    overwritten = _other_task_report(results / "report.json", task)
+    if overwritten:
+        raise click.UsageError(f"{results / 'report.json'} records a {overwritten}; give this {task.name} "
+                               f"its own --results (default {task.results})")
     backend_options = {k: kwargs[k] for k in BACKEND_KEYS}
     if kwargs.get("kernel_from"):
         from mscc.run.artifacts import kernel_from_report
@@ -139,8 +158,8 @@ def execute(out: Path, kwargs: dict) -> int:
     except ValueError as err:
         raise click.UsageError(str(err)) from None
     options = RunOptions(results=results, env=env, timeout=kwargs["timeout"],
-                         no_output_timeout=kwargs["no_output_timeout"], resume=kwargs["resume"],
-                         keep_going=kwargs["keep_going"])
+                         no_output_timeout=kwargs["no_output_timeout"], resume=kwargs.get("resume"),
+                         keep_going=kwargs["keep_going"], task=task)
     runner = Runner(backend, options, console)
     unusable = runner.load_resume()
     if unusable:
@@ -149,8 +168,13 @@ def execute(out: Path, kwargs: dict) -> int:
         results.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise click.UsageError(f"cannot create {results}: {err.strerror or err}") from None
-    console.say(f"mscc run: {len(chosen)} job(s) with the {backend.name} backend; results in {results}")
+    console.say(f"mscc {_verb(task)}: {len(chosen)} job(s) with the {backend.name} backend; results in {results}")
     doc, code = runner.run(chosen)
+    if task.name != BUILD.name:
+        from mscc.run.readback import conclusions
+
+        for line in conclusions(doc, results, task.name):
+            console.say(line)
     summary = doc["summary"]
     counts = ", ".join(f"{summary[k]} {k}" for k in ("passed", "cached", "failed", "timeout", "infra-error",
                                                      "not-run") if summary[k])
@@ -158,6 +182,25 @@ def execute(out: Path, kwargs: dict) -> int:
     if kwargs["fmt"] == "json":
         click.echo(json.dumps(doc, indent=2))
     return code
+
+
+def _verb(task: Task) -> str:
+    return "run" if task.name == BUILD.name else task.name
+
+
+def _other_task_report(path: Path, task: Task) -> str | None:
+    """The task an existing report at PATH records, when it is not TASK (a verify must not
+    overwrite the build report whose artifacts `--kernel-from` and `--resume` read)."""
+    from mscc.run.report import FORMAT, task_of
+
+    try:
+        doc = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # no report, or one nothing can use: written over, as before
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        return None
+    other = task_of(doc)
+    return other if other != task.name else None
 
 
 @click.command("run")

@@ -31,13 +31,21 @@ NETBSD = Dialect(
     "netbsd", "NetBSD", frozenset({"options"}), frozenset(),
     frozenset({"include", "cinclude", "ident", "maxusers", "makeoptions", "file-system", "pseudo-device",
                "config", "select", "machine", "prefix", "ifdef", "ifndef", "elifdef", "elifndef", "else",
-               "endif", "no", "-no", "-include"}),
+               "endif", "no", "-no", "-include",
+               # NetBSD's config(1) reads one grammar for kernel configs and files(5) (gram.y's
+               # `topthings`, keywords of usr.bin/config/scan.l): a config may declare too, as
+               # evbmips XLSATX (`defparam`) and usermode std.usermode (`defflag`) do.
+               "defflag", "defparam", "defopt", "deffs", "define", "defpseudo", "defpseudodev", "device",
+               "attach", "file", "object", "device-major", "devclass", "maxpartitions", "obsolete",
+               "buildprefix", "package", "ioconf", "linkzero", "source", "build", "version", "pseudo-root"}),
     duplicate_option_is_error=False,
 )
 # OpenBSD's config(8) stops at an option given twice ("already have options 'X'": main.c addoption).
 OPENBSD = Dialect(
     "openbsd", "OpenBSD", frozenset({"option", "options"}), frozenset({"rmoption", "rmoptions"}),
-    frozenset({"include", "maxusers", "makeoption", "makeoptions", "pseudo-device", "config", "machine"}),
+    # config_spec of usr.sbin/config/gram.y also takes `file` and `object` lines
+    frozenset({"include", "maxusers", "makeoption", "makeoptions", "pseudo-device", "config", "machine",
+               "file", "object"}),
     duplicate_option_is_error=True,
 )
 DIALECTS = {"netbsd-kernel": NETBSD, "openbsd-kernel": OPENBSD}
@@ -47,9 +55,8 @@ def check(ctx: FileContext) -> None:
     dialect = DIALECTS[ctx.kind]
     names = _names(ctx, dialect)
     # Upstream -current GENERICs carry DIAGNOSTIC on purpose ("to be commented out on release
-    # branch"), so a debug option is only an advisory when the user said the kernel is for production.
-    wants_production = ctx.intent.debug == "off" and not ctx.debug_file
-    debug = set(knowledge()[dialect.os]["debug_options"]) if wants_production else set()
+    # branch"): without a profile that says production, a debug option is a note (ctx.debug_advice).
+    debug = set(knowledge()[dialect.os]["debug_options"]) if ctx.debug_advice is not None else set()
     selected: dict[str, int] = {}
     for line in ctx.code_lines():
         tokens = words(line.code)
@@ -101,9 +108,9 @@ def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> Non
     if unknown is not None and unknown.elsewhere:
         ctx.report(codes.CONFIG_UNKNOWN_OPTION, span, unknown.message,
                    f"{dialect.title}'s config(1) passes it on as -D{name}; {unknown.hint}", Severity.NOTE)
-    if name in debug and ctx.intent.production:
-        ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option, in a kernel meant for production",
-                   "remove it for a production kernel")
+    if name in debug:
+        ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option, {ctx.debug_purpose}",
+                   "remove it for a production kernel", ctx.debug_advice)
 
 
 def _remove(ctx, dialect, names, selected, tokens, number) -> None:
@@ -139,9 +146,17 @@ def _unknown(ctx, code, judge: names_judge.Judge, kind: str, name: str, span, se
         hint = f"{unknown.hint} ({why})"
     tables_date = judge.older_than_tables
     if tables_date and not unknown.elsewhere:
-        severity = Severity.WARNING
+        # The release the file was written for may well have had the name (NetBSD 10 dropped
+        # strip and nsmb, which a 2020 config still lists): not an alarm, only what was seen.
+        severity = Severity.NOTE
         hint = (f"the file is dated {judge.platform.release}, mscc's tables {tables_date}: "
                 f"the name may have been removed since; {hint}")
+    newer_date = judge.newer_than_tables
+    if newer_date and not unknown.elsewhere and (severity is None or severity > Severity.WARNING):
+        # a -current file written after the tables: the device may be new (a warning, not an error)
+        severity = Severity.WARNING
+        hint = (f"the file is dated {judge.platform.release}, mscc's newest tables {newer_date}: "
+                f"the name may have been added since; {hint}")
     ctx.report(code, span, unknown.message, hint, severity)
 
 

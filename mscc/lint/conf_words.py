@@ -14,8 +14,17 @@ def words(code: str) -> list[tuple[str, int]]:
 
 
 def items(tokens: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The comma-separated list items after a keyword (the commas dropped)."""
-    return [t for t in tokens if t[0] != ","]
+    """The comma-separated list items after a keyword (the commas dropped). `NAME = VALUE` is
+    one item: '=' is a token of its own in every BSD's config(8) lexer, blanks around it allowed."""
+    out: list[tuple[str, int]] = []
+    for word, column in tokens:
+        if word == ",":
+            continue
+        if out and (word.startswith("=") or out[-1][0].endswith("=")) and "=" not in out[-1][0][:-1]:
+            out[-1] = (out[-1][0] + word, out[-1][1])
+            continue
+        out.append((word, column))
+    return out
 
 
 def split_value(item: str) -> tuple[str, str | None]:

@@ -74,6 +74,24 @@ class FileContext:
 
         return re.search(r"debug", self.path.replace("\\", "/").rsplit("/", 1)[-1], re.IGNORECASE) is not None
 
+    @property
+    def debug_advice(self) -> Severity | None:
+        """The severity of a debugging option found in this kernel config, None when it is not
+        reported (a debug kernel, or a file named for debugging). A warning when a profile says
+        the kernel is for production; a note when nobody said: upstream trees (FreeBSD's
+        FIRECRACKER, NetBSD-current's GENERIC) and board defconfigs carry debug options on
+        purpose, so without a stated intent it is advice, not an alarm."""
+        if self.debug_file or not self.intent.production:
+            return None
+        return Severity.WARNING if self.intent.debug == "off" else Severity.NOTE
+
+    @property
+    def debug_purpose(self) -> str:
+        """What a debug-option message says of the kernel's purpose: stated, or not known."""
+        if self.intent.debug == "off":
+            return "in a kernel meant for production"
+        return "worth removing if this kernel is for production (no profile says what it is for)"
+
     def span(self, line: int, column: int, end_column: int | None = None) -> Span:
         """1-based columns; the end defaults to the end of the line."""
         if end_column is None:

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field, replace
 
 from mscc import codes
-from mscc.diagnostics import Diagnostic, diag
+from mscc.diagnostics import Diagnostic, Severity, diag
 from mscc.lint import kinds, suppress
 from mscc.lint.context import FileContext, Intent
 from mscc.reading import read_source
@@ -84,8 +84,13 @@ def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -
     if options.only is not None and kind not in options.only:
         return None
     if kind is None:
+        why = kinds.not_a_config(path, text)
         if not explicit:
-            return _Outcome(path, None, (), (), "content not recognised")
+            return _Outcome(path, None, (), (), why or "content not recognised")
+        if why is not None:  # known not to be one of the kinds: say what it is, no more
+            return _Outcome(path, None, (diag(codes.UNKNOWN_FILE_KIND, Span.point(path), f"not linted: {why}",
+                                              "pass --kind to lint it as one of the kinds anyway",
+                                              Severity.NOTE),), ())
         return _Outcome(path, None, (diag(codes.UNKNOWN_FILE_KIND, Span.point(path),
                                           "not a file kind mscc lint recognises",
                                           "pass --kind (" + ", ".join(sorted(kinds.KINDS)) + ")"),), ())

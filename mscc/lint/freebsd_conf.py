@@ -34,7 +34,7 @@ def check(ctx: FileContext) -> None:
     if judge.unchecked:
         ctx.report(codes.CONFIG_UNCHECKED, ctx.span(1, 1), judge.unchecked,
                    _how_found(found) + "; state the release with --release or the architecture with --arch")
-    debug = _debug_options() if ctx.intent.production and not ctx.debug_file else set()
+    debug = _debug_options() if ctx.debug_advice is not None else set()
     state: dict[tuple[str, str], tuple[str, int]] = {}   # (kind, name) -> (how, line)
     removed_debug: dict[str, int] = {}                    # debug option -> line of its nooptions
     seen_line: dict[str, tuple[str, int]] = {}            # ident/machine/maxusers -> (value, line)
@@ -79,17 +79,21 @@ def _statement(ctx, judge, debug, state, removed_debug, seen_line, number, token
             removed_debug.pop(name, None)
             if name in debug:
                 ctx.report(codes.CONFIG_DEBUG, span, f"options {name} is a debugging option (sys/conf/std.debug), "
-                           "in a kernel meant for production", "remove it, or use `include \"std.nodebug\"`")
+                           + ctx.debug_purpose,
+                           "remove it, or use `include \"std.nodebug\"`", ctx.debug_advice)
 
 
 def _commas(ctx, keyword, tokens, number) -> None:
     """config(8)'s grammar separates names with commas: `nodevice a b` is a syntax error."""
     previous_was_name = False
+    previous = ""
     for word, col in tokens[1:]:
+        joined = word.startswith("=") or previous.endswith("=")  # `NAME = VALUE` (lang.l: "=" is a token)
+        previous = word
         if word == ",":
             previous_was_name = False
             continue
-        if previous_was_name:
+        if previous_was_name and not joined:
             ctx.report(codes.CONFIG_BAD_LINE, ctx.span(number, col, col + len(word)),
                        f"config(8) stops with a syntax error: the names after `{keyword}` need commas between them",
                        f"write `{keyword} {', '.join(w for w, _ in tokens[1:] if w != ',')}`, or one name per line")

@@ -46,16 +46,22 @@ _MAYBE_KERNEL = r"^([A-Z][A-Z0-9_.-]*|.*\.(conf|kernconf))$"
 
 _ZFS_COMMAND = r"(?m)^[^#\n]*\b(zpool|zfs)\s+(create|add|set)\b"
 _KCONFIG_LINE = r"^(CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)"
-_ATTACH = r"^\S+\s+at\s+\S+"
+# `sd* at scsibus? target ? lun ?`: a device instance at a parent (prose "X at Y" is not).
+_ATTACH = r"^[a-z][a-z0-9_]*(\*|\?|[0-9]+)?\s+at\s+([a-z][a-z0-9_]*(\?|[0-9]+)?|root)(\s|$)"
 _FREEBSD_WORDS = {"nooptions", "nooption", "nodevice", "nodevices", "nomakeoptions", "cpu", "device", "devices"}
 _BSD_CONFIG_WORDS = {"include", "cinclude", "options", "option", "no", "-no", "pseudo-device", "file-system",
                      "makeoptions", "maxusers", "config", "ident", "machine", "rmoption", "select"}
 _MODPROBE_WORDS = {"options", "install", "remove", "blacklist", "alias", "softdep"}
-_SYSCTL_LINE = r"^-?[a-z][a-z0-9_]*(\.[A-Za-z0-9_%-]+)+\s*="
+_SYSCTL_LINE = r"^-?[a-z][a-z0-9_]*(\.[A-Za-z0-9_%-]+)+\s*\??[=:]"
+# The first words of files(5) declarations (NetBSD usr.bin/config/scan.l, OpenBSD
+# usr.sbin/config/scan.l): the input config(8) reads beside a kernel config, not one.
+_DECLARATION_WORDS = {"file", "define", "attach", "defflag", "defparam", "defopt", "deffs", "defpseudo",
+                      "defpseudodev", "device-major", "major", "devclass", "maxpartitions", "object",
+                      "obsolete", "prefix", "buildprefix", "ioconf", "linkzero", "package", "version"}
 
 
-# loader.conf.sample, loader.conf.rpi, sysctl.conf.orig: variants keep the base name's kind.
-_BY_PREFIX = {"loader.conf.": "loader-conf", "sysctl.conf.": "sysctl-conf"}
+# loader.conf.sample, loader.conf.rpi, loader.conf_wrap, sysctl.conf-router: variants keep the base name's kind.
+_BY_PREFIX = {"loader.conf": "loader-conf", "sysctl.conf": "sysctl-conf"}
 # Names that are certainly not configuration files: a directory walk skips them unread (and
 # says so in its summary). Everything else is read and recognised by its content.
 _NOT_CONFIG = (
@@ -65,6 +71,48 @@ _NOT_CONFIG_NAMES = {"LICENSE", "LICENCE", "COPYING", "Makefile", "README", "NOT
                      "Dockerfile", "Vagrantfile", "MANIFEST.tsv", ".gitignore", ".gitattributes"}
 
 
+# Files that sit beside kernel configs in sys/arch/*/conf/ and are not configs: the
+# declarations config(8) reads (files.*, majors.*), make fragments, linker scripts.
+_BESIDE_KERNEL_CONFIGS = (
+    (r"^(files|majors)\.", "files(5) declarations that config(8) reads, not a kernel config"),
+    (r"^(Makefile|mk)\.|\.(mk|inc)$", "a make fragment"),
+    (r"(^|\.)(ldscript|ld\.script)(\.|$)|^ld\.|^kern\.ldscript", "a linker script"),
+    (r"\.in$", "a template other files are generated from"),
+)
+
+
+# The header Kconfig writes names the project: "# Linux/arm64 6.12.1 Kernel Configuration",
+# "# U-Boot 2018.09 Configuration", "# Busybox version: 1.36.1". Other projects' .config files
+# use Kconfig too, with symbols the Linux kernel does not have.
+_KCONFIG_PROJECT = r"(?m)^# (?:Busybox version:|(?!Linux/)(\S+(?: \S+)*?) \S*\d\S* (?:\S+ ){0,2}Configuration$)"
+
+
+def other_kconfig_project(text: str) -> str | None:
+    """The project a Kconfig .config file is for, when its header names one other than Linux."""
+    m = re.search(_KCONFIG_PROJECT, text[:1000])
+    if m is None:
+        return None
+    return m.group(1) or "BusyBox"
+
+
+def not_a_config(path: str, text: str) -> str | None:
+    """Why a file a directory walk found is none of the kinds, when that can be told (for the
+    summary line: "files(5) declarations", not just "content not recognised")."""
+    name = PurePath(path).name
+    project = other_kconfig_project(text)
+    if project is not None:
+        return f"a Kconfig file of {project}, not of the Linux kernel"
+    for pattern, why in _BESIDE_KERNEL_CONFIGS:
+        if re.search(pattern, name):
+            return why
+    if re.search(r"(?m)^(m4_|dnl\b|divert\()", text[:20_000]):
+        return "an m4 template"
+    firsts = [w.split()[0] for w in _code_lines(text) if w.split()]
+    if firsts and sum(1 for w in firsts if w in _DECLARATION_WORDS) * 2 > len(firsts):
+        return "files(5) declarations that config(8) reads, not a kernel config"
+    return None
+
+
 def by_name(path: str) -> str | None:
     p = PurePath(path)
     if p.suffix == ".msk":
@@ -72,7 +120,8 @@ def by_name(path: str) -> str | None:
     if p.name in _BY_NAME:
         return _BY_NAME[p.name]
     for prefix, kind in _BY_PREFIX.items():
-        if p.name.startswith(prefix) and not p.name.endswith((".sh", ".md")):
+        if p.name.startswith(prefix) and p.name[len(prefix):][:1] in (".", "_", "-") and \
+                not p.name.endswith((".sh", ".md")):
             return kind
     if p.suffix == ".conf" and p.parent.name in _BY_DIRECTORY:
         return _BY_DIRECTORY[p.parent.name]
@@ -109,6 +158,8 @@ def detect(path: str, text: str) -> str | None:
     if is_workflow(path):
         return "mscc-workflow" if text.startswith(WORKFLOW_HEADER) else None
     kind = by_name(path)
+    if kind == "linux-config" and other_kconfig_project(text) is not None:
+        return None  # a .config of U-Boot or BusyBox
     if kind is not None:
         return kind
     name = PurePath(path).name
@@ -116,14 +167,16 @@ def detect(path: str, text: str) -> str | None:
         return "mscc-output" if '"generator": "mscc' in text else None
     if name.endswith(".sh"):
         return "zfs-script" if re.search(_ZFS_COMMAND, text) else None
+    if not_a_config(path, text) is not None:
+        return None
     kind = sniff(text)
     if kind is None and re.search(_LINUX_NAME, name) and "CONFIG_" in text:
         return "linux-config"  # e.g. a fragment of nothing but (mistyped) "is not set" lines
     return kind
 
 
-def sniff(text: str) -> str | None:
-    """The kind of a configuration file from its first lines."""
+def _code_lines(text: str) -> list[str]:
+    """The first lines that are not blank or comments (Kconfig's "is not set" lines kept)."""
     lines = []
     for raw in text_lines(text[:200_000])[:400]:
         if re.match(_KCONFIG_LINE, raw):
@@ -132,6 +185,18 @@ def sniff(text: str) -> str | None:
         code = raw.split("#", 1)[0].strip()
         if code:
             lines.append(code)
+    return lines
+
+
+def _first_rcs_id(text: str) -> str | None:
+    """Which BSD's RCS id comes first: NetBSD files taken from OpenBSD keep the old id below their own."""
+    m = re.search(r"\$(NetBSD|OpenBSD|FreeBSD):", text[:4000])
+    return m.group(1) if m else None
+
+
+def sniff(text: str) -> str | None:
+    """The kind of a configuration file from its first lines."""
+    lines = _code_lines(text)
     if not lines:
         return None
     kconfig = sum(1 for line in lines if re.match(_KCONFIG_LINE, line))
@@ -142,24 +207,33 @@ def sniff(text: str) -> str | None:
     # An RCS id says which BSD, when the lines are config lines at all (not a README.evbarm).
     configish = sum(1 for line, first in zip(lines, firsts, strict=False)
                     if first in _BSD_CONFIG_WORDS or re.match(_ATTACH, line))
-    if words & {"rmoption", "rmoptions", "option", "makeoption"} or ("$OpenBSD:" in text[:4000] and configish):
+    rcs = _first_rcs_id(text)
+    if words & {"rmoption", "rmoptions", "option", "makeoption"} or (rcs == "OpenBSD" and configish):
         return "openbsd-kernel"
-    # `include "arch/evbarm/conf/GENERIC64"`: only NetBSD (and OpenBSD, above) include by arch/ path.
-    if ("$NetBSD:" in text[:4000] and configish * 2 >= len(lines)) or \
-            any(re.match(r'^include\s+"?arch/[a-z0-9]+/conf/', line) for line in lines):
+    # `include "arch/evbarm/conf/GENERIC64"`, `include "conf/std"`: only NetBSD (and OpenBSD,
+    # above) include by a path from sys/; FreeBSD's config(8) includes from the conf directory.
+    if (rcs == "NetBSD" and configish * 2 >= len(lines)) or \
+            any(re.match(r'^include\s+"?(arch/[a-z0-9]+/conf/|conf/std\b|external/)', line) for line in lines):
         return "netbsd-kernel"
     # Lines only one dialect writes, counted: a FreeBSD config with one NetBSD-ism in it is
     # still a FreeBSD config (and gets told about the NetBSD-ism).
     netbsd = sum(1 for line, first in zip(lines, firsts, strict=False)
                  if first in ("no", "file-system", "pseudo-device") or re.match(_ATTACH, line))
     freebsd = sum(1 for first in firsts if first in _FREEBSD_WORDS)
-    if netbsd or freebsd:
+    # ... when config lines are most of the file at all (not a text that says "X at Y" once).
+    keyworded = sum(1 for first in firsts if first in _BSD_CONFIG_WORDS or first in _FREEBSD_WORDS)
+    if (netbsd or freebsd) and (keyworded + netbsd) * 2 >= len(lines):
         return "netbsd-kernel" if netbsd > freebsd else "freebsd-kernel"
     if words <= _MODPROBE_WORDS:
         return "modprobe-conf"
-    if "options" in words or "ident" in words or "include" in words:
+    if ("options" in words or "ident" in words or "include" in words) and configish * 2 >= len(lines):
         return "freebsd-kernel"
-    if all(re.match(_SYSCTL_LINE, line) or "=" in line for line in lines):
+    sysctl = sum(1 for line in lines if re.match(_SYSCTL_LINE, line))
+    # Every line name=value, most of them with dotted lower-case names (a Zabbix agent's
+    # `UserParameter = ...` or a make fragment's `LINKFORMAT= -N` are neither sysctl nor loader lines).
+    if all(re.match(_SYSCTL_LINE, line) or "=" in line for line in lines) and \
+            (sysctl * 2 >= len(lines) or any(re.match(r'^\w+_load\s*=', line) for line in lines)
+             or all('="' in line for line in lines)):
         # loader.conf loads modules and quotes its values; sysctl.conf does neither.
         if any(re.match(r'^\w+_load\s*=', line) for line in lines) or all('="' in line for line in lines):
             return "loader-conf"

@@ -40,6 +40,7 @@ def check(ctx: FileContext) -> None:
         for symbol in known["lock_debugging"]:
             lock |= db.selectors(symbol)
     seen: dict[str, Assignment] = {}
+    mentions_zfs = re.search(r"zfs", ctx.text, re.IGNORECASE) is not None
     for item in parse_config_lines(ctx.text):
         if isinstance(item, BadLine):
             _bad_line(ctx, item)
@@ -56,27 +57,43 @@ def check(ctx: FileContext) -> None:
             continue
         on = a.value in ("y", "m")
         if on and a.symbol in lock and (ctx.intent.zfs or (ctx.intent.zfs is None and not ctx.debug_file)):
-            # An error for a VM that uses ZFS; without a profile only a warning (the file may be
-            # for a kernel that never loads ZFS), and none in a fragment named for debugging.
+            # An error for a VM that uses ZFS; without a profile a warning when the file itself
+            # mentions ZFS, else only a note (a board's defconfig may never load ZFS), and none
+            # in a fragment named for debugging.
             ctx.report(codes.CONFIG_LOCKDEP_ZFS, name_span,
                        f"CONFIG_{a.symbol}={a.value} turns on DEBUG_LOCK_ALLOC, and OpenZFS refuses to build "
                        "against such a kernel (mutex_lock becomes GPL-only)",
                        "remove it, or turn lock debugging off for a kernel that must load ZFS",
-                       None if ctx.intent.zfs else Severity.WARNING)
-        elif on and a.symbol in debug and ctx.intent.production and not ctx.debug_file:
-            ctx.report(codes.CONFIG_DEBUG, name_span,
-                       f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, in a kernel meant for production",
-                       "drop it for a production kernel, or lint with a --profile whose kernel.debug is on")
+                       None if ctx.intent.zfs else Severity.WARNING if mentions_zfs else Severity.NOTE)
+        elif on and a.symbol in debug and ctx.debug_advice is not None:
+            ctx.report(codes.CONFIG_DEBUG, name_span, f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, {ctx.debug_purpose}",
+                       "drop it for a production kernel, or lint with a --profile whose kernel.debug is on",
+                       ctx.debug_advice)
+
+
+# A fragment without a header may say its kernel in its name or folder:
+# microvm-kernel-x86_64-5.10.config, kernel-6.1.cfg, configs/linux-5.15/virt.config.
+_NAME_SERIES = re.compile(r"(?:^|[-_ /v])(2\.6|[3-7]\.\d{1,2})(?:\.\d{1,3})?"
+                          r"(?=[-_.](?:config|cfg|fragment)$|[-_.]?defconfig$|$)")
+
+
+def _series_from_path(path: str) -> str | None:
+    parts = path.replace("\\", "/").split("/")
+    for part in (parts[-1], *(reversed(parts[-3:-1]))):
+        m = _NAME_SERIES.search(part)
+        if m:
+            return m.group(1)
+    return None
 
 
 def _database(ctx: FileContext):
     available = databases.kconfig_series()
     header = _HEADER.search(ctx.text[:2000])
-    wanted = header.group(1) if header else None
+    wanted = header.group(1) if header else _series_from_path(ctx.path)
     series = wanted if wanted in available else (None if wanted else (available[-1] if available else None))
     db = databases.kconfig(series) if series else None
     if db is None:
-        what = f"Linux {wanted}" if wanted else "any Linux version"
+        what = f"Linux {wanted}" + ("" if header else " (from the file's name)") if wanted else "any Linux version"
         have = ", ".join(available) or "none"
         ctx.report(codes.CONFIG_UNCHECKED, ctx.span(header_line(ctx, header), 1),
                    f"no Kconfig symbol database for {what}; symbol names and values were not checked",
@@ -92,6 +109,10 @@ def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
     where = arches.where(a.symbol, a.symbol in db.types) if arches is not None else (
         ("*",) if a.symbol in db.types else None)
     arch = found.arch
+    # User-mode Linux reads its host's arch/x86/um/Kconfig (arch/um/Kconfig sources
+    # arch/$(HEADER_ARCH)/um/Kconfig), so x86's symbols may appear in a um config.
+    if arch == "um" and where is not None and "x86" in where:
+        where = where + ("um",)
     if where is not None and (where == ("*",) or arch is None or arch in where):
         if a.symbol not in db.types:
             return False  # another architecture's symbol: its values are not in arm64's database

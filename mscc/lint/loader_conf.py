@@ -16,7 +16,7 @@ _LINE = loader_line.LINE  # the reading `mscc compile` uses for raw loader lines
 
 def check(ctx: FileContext) -> None:
     zfs = ZfsChecker(ctx, suffixes=True)
-    repeats = Repeats(ctx)
+    repeats = Repeats(ctx, sizes=True)
     for line in ctx.code_lines():
         code = line.code.strip()
         match = _LINE.match(code)

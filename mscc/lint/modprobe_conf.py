@@ -19,7 +19,9 @@ def check(ctx: FileContext) -> None:
     zfs = ZfsChecker(ctx, suffixes=False)
     repeats = Repeats(ctx)
     for line in _logical(ctx):
-        words = [(m.group(0), m.start()) for m in re.finditer(r"\S+", line.code)]
+        # the kernel's parameter parser (kernel/params.c next_arg) keeps a "quoted string" as one
+        # word, blanks and all, and drops the quotes around a whole `"name=value"`
+        words = [(m.group(0), m.start()) for m in re.finditer(r'(?:[^\s"]|"[^"]*"?)+', line.code)]
         if not words:
             continue  # a lone `\` continuing into nothing
         command = words[0][0]
@@ -42,7 +44,10 @@ def check(ctx: FileContext) -> None:
                            f"{module} as parameters (the kernel logs them as unknown and ignores them)",
                            "put the comment on a line of its own", Severity.WARNING)
                 break
+            if word.startswith('"'):
+                word, column = word[1:].removesuffix('"'), column + 1
             name, eq, value = word.partition("=")
+            value = value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
             name_span = ctx.span(line.number, column + 1, column + 1 + len(name))
             value_span = ctx.span(line.number, column + 2 + len(name), column + 1 + len(word))
             repeats.add(f"{module}.{name}", value, name_span, f"{module} {name}")

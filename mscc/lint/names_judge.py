@@ -48,6 +48,16 @@ class Judge:
         return None
 
     @property
+    def newer_than_tables(self) -> str | None:
+        """The newest table's date when the file states a later one: a name it uses may have
+        been added since, so unknown is then a warning, not an error."""
+        dates = [t.date for t in self.tables if t.date]
+        stated = self.platform.release
+        if dates and stated and re.fullmatch(r"\d{4}-\d\d-\d\d", stated) and stated > max(dates):
+            return max(dates)
+        return None
+
+    @property
     def title(self) -> str:
         versions = [t.version for t in self.tables]
         release = versions[0] if len(versions) == 1 else f"{versions[0]}–{versions[-1]}" if versions else "?"

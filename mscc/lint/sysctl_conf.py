@@ -14,8 +14,10 @@ from mscc.lint.zfs_params import ZfsChecker
 
 # Linux's sysctl.d allows blanks around '=' and a leading '-' (ignore failures);
 # the BSDs read name=value, and NetBSD's sysctl(8) also name?=value (set it only if it exists).
-_LINE = re.compile(r"^(?P<dash>-?)(?P<key>[A-Za-z_][A-Za-z0-9_.%/\-*]*)\s*(?P<maybe>\??)=\s*(?P<value>.*?)\s*$")
-_LINUX_ROOTS = ("kernel.", "net.core.", "net.ipv4.", "net.ipv6.", "fs.", "vm.swappiness", "vm.overcommit", "dev.")
+_LINE = re.compile(r"^(?P<dash>-?)(?P<key>[A-Za-z_][A-Za-z0-9_.%/\-*]*)\s*(?P<maybe>\??)(?P<eq>[=:])"
+                   r"\s*(?P<value>.*?)\s*$")
+# (`dev.` is both: Linux dev.raid.*, FreeBSD dev.igc0.*; it decides nothing)
+_LINUX_ROOTS = ("kernel.", "net.core.", "net.ipv4.", "net.ipv6.", "fs.", "vm.swappiness", "vm.overcommit")
 _BSD_ROOTS = ("kern.", "vfs.", "hw.", "security.", "net.inet", "debug.", "compat.")
 
 
@@ -29,8 +31,11 @@ def check(ctx: FileContext) -> None:
         if flavour == "linux" and code.startswith(";"):
             continue  # sysctl.d(5) comments may also start with ';'
         match = _LINE.match(code)
-        if match is not None and match.group("maybe") and flavour == "linux":
+        if match is not None and match.group("maybe") and (flavour == "linux" or match.group("eq") == ":"):
             match = None  # `?=` is NetBSD's
+        if match is not None and match.group("eq") == ":" and (flavour == "linux" or ctx.intent.os in
+                                                                 ("netbsd", "openbsd")):
+            match = None  # `name: value` is FreeBSD's (sbin/sysctl/sysctl.c parse() splits at '=' or ':')
         if match is None:
             ctx.report(codes.CONFIG_BAD_LINE, ctx.span(line.number, line.start + 1),
                        "sysctl cannot read this line", "lines are name=value")

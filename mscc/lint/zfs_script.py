@@ -18,8 +18,18 @@ _ASSIGN = re.compile(r"^\s*(?:export\s+|local\s+|readonly\s+)?([A-Za-z_][A-Za-z0
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 
 
+# Without a profile, what a script runs says which OS it is for (`/dev/md0` is a memory disk
+# on FreeBSD and NetBSD, a software RAID on Linux).
+_OS_SIGNS = {
+    "freebsd": r"\b(gpart|mdconfig|sysrc|kldload|camcontrol)\b|/dev/(ada|nvd|da|vtbd|gpt/|gptid/|diskid/)",
+    "alpine": r"\b(apt(-get)?|dnf|yum|apk|pacman|modprobe|systemctl|mdadm|update-initramfs|dracut)\b|"
+              r"/dev/(sd[a-z]|nvme\d|disk/by-|vd[a-z]|xvd)|/sys/module/",
+    "netbsd": r"\b(vndconfig|disklabel|gpt\s+add|dkctl)\b|/dev/(wd|ld)\d",
+}
+
+
 def check(ctx: FileContext) -> None:
-    volatile = _volatile_patterns(ctx.intent.os)
+    volatile = _volatile_patterns(ctx.intent.os, _script_os(ctx.text) if ctx.intent.os is None else None)
     variables: dict[str, str] = {}
     for segments in _logical_lines(ctx):
         code = " ".join(text for _, text in segments)
@@ -118,13 +128,28 @@ def _log_devices(args: list[str]) -> list[str]:
     return out
 
 
-def _volatile_patterns(os_name: str | None) -> list[tuple[str, str]]:
+_LINUX_RAID = "/dev/md0"
+
+
+def _script_os(text: str) -> str | None:
+    """The one OS whose commands or device names the script uses; None when none or several."""
+    found = [name for name, signs in _OS_SIGNS.items() if re.search(signs, text)]
+    return found[0] if len(found) == 1 else None
+
+
+def _volatile_patterns(os_name: str | None, guessed: str | None = None) -> list[tuple[str, str]]:
     """The targets' own lists of volatile devices (the ones the compiler's MS404 uses): the OS
-    the script is for when a profile says so, else every OS's (a script alone does not say
-    whether /dev/md0 is a FreeBSD memory disk or a Linux RAID)."""
+    the script is for when a profile says so. Without one, every OS's RAM disks, but /dev/md0
+    only when the script's commands show a BSD (on Linux it is a software RAID), and never
+    what is volatile only in a VM (/dev/pmem0 is an NVDIMM on a real machine)."""
     found: list[tuple[str, str]] = []
     for name in ((os_name,) if os_name else ("freebsd", "alpine", "netbsd")):
         zfs = (databases.target_data(name) or {}).get("zfs") or {}
-        found += [(v["pattern"], v["what"]) for v in zfs.get("volatile_devices", ())
-                  if v["pattern"] not in {p for p, _ in found}]
+        for v in zfs.get("volatile_devices", ()):
+            if not os_name and v.get("vm_only"):
+                continue
+            if not os_name and guessed not in ("freebsd", "netbsd") and re.search(v["pattern"], _LINUX_RAID):
+                continue  # md0 is a memory disk on the BSDs, a software RAID on Linux
+            if v["pattern"] not in {p for p, _ in found}:
+                found.append((v["pattern"], v["what"]))
     return found

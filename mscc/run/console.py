@@ -8,6 +8,17 @@ from collections import deque
 from typing import TextIO
 
 TAIL_LINES = 30
+# What a terminal would act on rather than show: C0 controls but tab, DEL, the C1 controls
+# (0x9b is a CSI on its own) and the bidirectional overrides and isolates, which reorder what
+# the reader sees.
+_UNSHOWN = {*range(0x20), 0x7F, *range(0x80, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)} - {0x09}
+_SHOWN = dict.fromkeys(_UNSHOWN, "?")
+
+
+def printable(text: str) -> str:
+    """TEXT with every character a terminal would act on replaced by '?': whatever a guest
+    printed (a build's output, a verify record's value) is shown, never obeyed."""
+    return text.translate(_SHOWN)
 
 
 class Console:
@@ -16,7 +27,7 @@ class Console:
         self.quiet_lines = quiet_lines
 
     def say(self, text: str) -> None:
-        self.stream.write(text + "\n")
+        self.stream.write(printable(text) + "\n")
         self.stream.flush()
 
     def line(self, job_name: str, text: str) -> None:
@@ -57,9 +68,8 @@ class LogTail:
         self.feed(f"mscc run: {text}\n".encode())
 
     def _emit(self, raw: bytes) -> None:
-        text = raw.decode("utf-8", "replace").rstrip("\r")
         # Control characters from a build must not drive the terminal.
-        text = "".join(ch if ch >= " " or ch == "\t" else "?" for ch in text)
+        text = printable(raw.decode("utf-8", "replace").rstrip("\r"))
         self.tail.append(text)
         self.on_line(text)
 

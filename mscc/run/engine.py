@@ -1,6 +1,7 @@
-"""Running the jobs: discovery → resume check → per job boot (once per OS), sync in, build
-with an overall and a no-output timeout, sync out → report. Returns values; prints only
-through the Console it is given."""
+"""Running the jobs: discovery → resume check → per job boot (once per OS), sync in, run the
+task's script (build.sh, verify.sh or bench.sh: tasks.py) with an overall and a no-output
+timeout, sync out the artifacts of a build, or fold verify/bench output (readback.py) →
+report. Returns values; prints only through the Console it is given."""
 
 from __future__ import annotations
 
@@ -17,11 +18,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from mscc.run import readback
 from mscc.run import report as reports
 from mscc.run.artifacts import declared, verify
 from mscc.run.backends.base import Backend, InfraError, Running
 from mscc.run.console import Console, LogTail
 from mscc.run.jobs import Job
+from mscc.run.tasks import BUILD, Task
 
 # After the build's shell exits, how long a leftover process holding its output may keep the
 # stream open before the runner stops reading.
@@ -36,10 +39,15 @@ class RunOptions:
     no_output_timeout: float = 30 * 60.0
     resume: Path | None = None
     keep_going: bool = False
+    task: Task = BUILD
 
     def keyed(self) -> dict[str, Any]:
-        """The options that change what a job produces (part of the cache key)."""
-        return {"env": dict(sorted(self.env.items()))}
+        """The options that change what a job produces (part of the cache key). A build's key
+        stays what it was before there were other tasks; a verify or bench is keyed apart."""
+        keyed: dict[str, Any] = {"env": dict(sorted(self.env.items()))}
+        if self.task.name != BUILD.name:
+            keyed["task"] = self.task.name
+        return keyed
 
     def recorded(self) -> dict[str, Any]:
         return {**self.keyed(), "timeout": self.timeout, "no_output_timeout": self.no_output_timeout,
@@ -154,7 +162,7 @@ class Runner:
         code = reports.exit_status(results, interrupted)
         doc = reports.document(results, backend=self.identity, options=self.options.recorded(),
                                started=started, finished=_now(), exit_code=code, not_run=not_run,
-                               consoles=consoles)
+                               consoles=consoles, task=self.options.task.name)
         reports.write(self.results_dir / "report.json", doc)
         return doc, code
 
@@ -187,9 +195,20 @@ class Runner:
     def _execute(self, index: int, total: int, job: Job) -> tuple[reports.JobResult, bool]:
         log_rel = f"logs/{job.slug}.log"
         result = reports.JobResult(job.profile, job.target, cache_key=self.key(job), log=log_rel)
-        log = LogTail(self.results_dir / log_rel, lambda text: self.console.line(job.name, text))
+        task = job.task
+        log = LogTail(self.results_dir / log_rel,
+                      lambda text: self.console.line(job.name, readback.shown(task.name, text)))
+        # The script's own output, apart from the runner's notes, for verify and bench to fold.
+        output = readback.Output()
+
+        def feed(chunk: bytes) -> None:
+            log.feed(chunk)
+            if not task.copies_artifacts:
+                output.feed(chunk)
+
         began = time.monotonic()
         interrupted = False
+        started = explained = False
 
         def phase(name: str) -> float:
             self.console.progress(index, total, job.name, name, time.monotonic() - began)
@@ -208,17 +227,18 @@ class Runner:
                 at = phase("sync-in")
                 self.backend.sync_in(job)
                 result.phases["sync-in"] = time.monotonic() - at
-                at = phase("build")
+                at = phase(task.name)
                 running = self.backend.start(job, self.options.env)
+                started = True
                 deadline = at + self.options.timeout
-                outcome = pump(running.process, log.feed, deadline, self.options.no_output_timeout)
-                result.phases["build"] = time.monotonic() - at
+                outcome = pump(running.process, feed, deadline, self.options.no_output_timeout)
+                result.phases[task.name] = time.monotonic() - at
                 if outcome == "exit":
                     result.exit_code = running.exit_code()
                     running = None
                     result.status = "passed" if result.exit_code == 0 else "failed"
                     if result.status == "failed":
-                        result.reason = f"build.sh exited with status {result.exit_code}"
+                        result.reason = f"{readback.script_name(job.script)} exited with status {result.exit_code}"
                 else:
                     result.status = "timeout"
                     result.reason = (f"no output for {self.options.no_output_timeout:g} s" if outcome == "no-output"
@@ -226,9 +246,11 @@ class Runner:
                     log.note(f"{result.reason}: killing the build's process tree")
                     result.still_alive = running.kill()
                     log.note(result.still_alive)
-                    _drain(running, log.feed)
+                    _drain(running, feed)
                     running = None
-                if result.status in ("passed", "failed"):
+                if started and not task.copies_artifacts:
+                    explained = self._fold(job, result, output)
+                if result.status in ("passed", "failed") and task.copies_artifacts:
                     at = phase("sync-out")
                     result.artifacts = [a.to_dict() for a in self.backend.sync_out(job, self.options.env)]
                     result.phases["sync-out"] = time.monotonic() - at
@@ -246,22 +268,46 @@ class Runner:
             if running is not None:
                 result.still_alive = running.kill()
                 log.note(result.still_alive)
-                _drain(running, log.feed)
+                _drain(running, feed)
             signal.signal(signal.SIGINT, signal.default_int_handler)
         finally:
             result.duration = time.monotonic() - began
             log.close()
-        if result.status not in ("passed", "cached"):
+        if started and not task.copies_artifacts and not (result.verify or result.bench):
+            explained = self._fold(job, result, output)  # what arrived before an error or Ctrl-C
+        if result.status not in ("passed", "cached") and not explained:
             self.console.failure(job.name, log.tail, str(self.results_dir / log_rel))
         return result, interrupted
+
+    def _fold(self, job: Job, result: reports.JobResult, output: readback.Output) -> bool:
+        """Fold verify.sh's records or bench.sh's figures into RESULT; a job whose script
+        exited 0 passes only if its output holds. True when the reason says it all."""
+        ended = result.exit_code  # None: it did not end by itself (timeout, Ctrl-C, lost channel)
+        if job.task.name == "verify":
+            expected = readback.expected_settings(job.directory / job.script)
+            folded = readback.fold_verify(output, ended, expected, readback.script_name(job.script))
+            result.verify = folded.summary
+        else:
+            folded = readback.fold_bench(output, ended, self.results_dir, job.slug, readback.script_name(job.script))
+            result.bench = folded.summary
+        if folded.problem and ended is not None:
+            result.status = "failed"
+            result.reason = folded.problem
+        return folded.explained and result.status == "failed"
 
     def _dry_run(self, job: Job, result: reports.JobResult, log: LogTail, phase) -> None:
         at = phase("check")
         env = " ".join(f"{k}=…" for k in self.options.env) or "(none)"
-        log.note(f"plan: copy {job.directory} in, run `sh ./{job.build_script}` with stdin /dev/null, "
+        log.note(f"plan: copy {job.directory} in, run `sh ./{job.script}` with stdin /dev/null, "
                  f"env {env}, timeout {self.options.timeout:g} s, no-output timeout "
                  f"{self.options.no_output_timeout:g} s")
-        log.note(f"plan: copy back {', '.join(declared(job.target)) or 'nothing (no declared artifacts)'}")
+        if job.task.name == "verify":
+            log.note("plan: copy back nothing; fold the script's JSON records into report.json (job.verify)")
+        elif job.task.name == "bench":
+            log.note(f"plan: copy back nothing; store the script's figures in "
+                     f"{readback.FIGURES_DIR}/{job.slug}.json and fold them into report.json (job.bench)")
+        else:
+            log.note(f"plan: copy back {', '.join(declared(job.target)) or 'nothing (no declared artifacts)'}")
         failed = []
         for script, status, message in self.backend.check_scripts(job):  # type: ignore[attr-defined]
             log.note(f"sh -n {script}: {'ok' if status == 0 else message or f'status {status}'}")

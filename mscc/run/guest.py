@@ -12,6 +12,7 @@ with dpkg-deb -x, and cached under ~/.cache/mscc/guest-arm64 behind a file lock.
 from __future__ import annotations
 
 import gzip
+import lzma
 import os
 import re
 import shutil
@@ -161,18 +162,23 @@ def _cpio_entry(archive, name: str, mode: int, data: bytes, inode: int) -> None:
     archive.write(data + b"\0" * ((4 - len(data) % 4) % 4))
 
 
+def module_bytes(module: Path) -> bytes:
+    """A module file's contents, decompressed when it is .ko.xz (Debian's 6.12 kernels)."""
+    return lzma.decompress(module.read_bytes()) if module.suffix == ".xz" else module.read_bytes()
+
+
 def _module_closure(unpacked: Path, names: tuple[str, ...]) -> list[Path]:
     """The .ko files of NAMES and their dependencies, dependencies first. The package has no
     modules.dep (depmod makes it on install), so `depends=` is read from each module's
     .modinfo strings."""
-    index = {m.name.split(".ko")[0].replace("-", "_"): m for m in (unpacked / "lib/modules").rglob("*.ko")}
+    index = {m.name.split(".ko")[0].replace("-", "_"): m for m in (unpacked / "lib/modules").rglob("*.ko*")}
     ordered: list[Path] = []
 
     def visit(name: str, trail: tuple[str, ...]) -> None:
         module = index.get(name.replace("-", "_"))
         if module is None or module in ordered or name in trail:
             return  # built in, already placed, or a cycle (modules have none)
-        match = re.search(rb"\0depends=([^\0]*)\0", b"\0" + module.read_bytes())
+        match = re.search(rb"\0depends=([^\0]*)\0", b"\0" + module_bytes(module))
         for dependency in (match.group(1).decode().split(",") if match and match.group(1) else []):
             visit(dependency, (*trail, name))
         ordered.append(module)

@@ -1,4 +1,5 @@
-"""Job discovery: one job per OUT/PROFILE/TARGET/manifest.json that lists a build-script.
+"""Job discovery: one job per OUT/PROFILE/TARGET/manifest.json that lists the script of the
+task at hand (a build-script for `mscc run`, a verify-script or bench-script: tasks.py).
 
 OUT is input like any other: a manifest may be hand-edited or hostile, so every path in it is
 checked to stay inside its job directory, and names that reach file names or shell commands
@@ -11,6 +12,8 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+
+from mscc.run.tasks import BUILD, Task
 
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 MANIFEST = "manifest.json"
@@ -25,9 +28,10 @@ class Job:
     target: str
     directory: Path          # OUT/PROFILE/TARGET, never written to
     manifest_bytes: bytes
-    build_script: str        # relative POSIX path inside directory
+    script: str              # the task's script: relative POSIX path inside directory
     shell_scripts: tuple[str, ...]
     vm_definitions: tuple[str, ...]
+    task: Task = BUILD
 
     @property
     def name(self) -> str:
@@ -73,7 +77,7 @@ def _load(manifest: Path) -> tuple[dict | None, bytes, str | None]:
     return doc, data, None
 
 
-def _job(directory: Path, profile: str, target: str) -> tuple[Job | None, str | None]:
+def _job(directory: Path, profile: str, target: str, task: Task) -> tuple[Job | None, str | None]:
     doc, data, problem = _load(directory / MANIFEST)
     if doc is None:
         return None, problem
@@ -91,21 +95,23 @@ def _job(directory: Path, profile: str, target: str) -> tuple[Job | None, str | 
         if path is None or not isinstance(kind, str):
             return None, f"manifest.json lists an unsafe or malformed path {entry.get('path')!r}"
         by_kind.setdefault(kind, []).append(path)
-    scripts = by_kind.get("build-script", [])
+    scripts = by_kind.get(task.kind, [])
     if not scripts:
-        return None, None  # not a job: this target has nothing to build
+        return None, None  # not a job: this target has nothing for the task
     if len(scripts) > 1:
-        return None, "manifest.json lists more than one build-script"
+        return None, f"manifest.json lists more than one {task.kind}"
     script = directory / scripts[0]
     if script.is_symlink() or not script.is_file():
         return None, f"{scripts[0]} is not a regular file"
-    shells = tuple(sorted(p for kind in SHELL_KINDS for p in by_kind.get(kind, [])))
+    # dry-run checks the scripts the task runs: a build's helpers, or verify.sh / bench.sh alone
+    kinds = SHELL_KINDS if task.name == BUILD.name else (task.kind,)
+    shells = tuple(sorted(p for kind in kinds for p in by_kind.get(kind, [])))
     vms = tuple(sorted(by_kind.get("vm-definition", [])))
-    return Job(profile, target, directory, data, scripts[0], shells, vms), None
+    return Job(profile, target, directory, data, scripts[0], shells, vms, task), None
 
 
-def discover(out: Path) -> Discovery:
-    """Every job under OUT in a stable order (profile, then target)."""
+def discover(out: Path, task: Task = BUILD) -> Discovery:
+    """Every job of TASK under OUT in a stable order (profile, then target)."""
     found = Discovery()
     for manifest in sorted(out.glob(f"*/*/{MANIFEST}")):
         directory = manifest.parent
@@ -117,7 +123,7 @@ def discover(out: Path) -> Discovery:
         if directory.is_symlink() or directory.parent.is_symlink():
             found.problems.append(f"{where}: skipped, a symbolic link")
             continue
-        job, problem = _job(directory, profile, target)
+        job, problem = _job(directory, profile, target, task)
         if problem:
             found.problems.append(f"{where}: skipped, {problem}")
         elif job is not None:

@@ -16,7 +16,6 @@ from mscc.run.jobs import Job
 
 FORMAT = "mscc-run-report/1"
 STATUSES = ("passed", "failed", "timeout", "infra-error", "cached")
-PHASES = ("boot", "sync-in", "build", "sync-out")
 
 
 def cache_key(job: Job, identity: dict[str, Any], options: dict[str, Any]) -> str:
@@ -44,6 +43,8 @@ class JobResult:
     artifacts: list[dict[str, Any]] = field(default_factory=list)
     duration: float = 0.0
     still_alive: str | None = None
+    verify: dict[str, Any] | None = None   # `mscc verify`: verify.sh's records (readback.py)
+    bench: dict[str, Any] | None = None    # `mscc bench`: bench.sh's figures
 
     @property
     def name(self) -> str:
@@ -61,6 +62,10 @@ class JobResult:
             doc["reason"] = self.reason
         if self.still_alive is not None:
             doc["still_alive"] = self.still_alive
+        if self.verify is not None:
+            doc["verify"] = self.verify
+        if self.bench is not None:
+            doc["bench"] = self.bench
         return doc
 
 
@@ -79,10 +84,11 @@ def exit_status(results: list[JobResult], interrupted: bool = False) -> int:
 
 def document(results: list[JobResult], *, backend: dict[str, Any], options: dict[str, Any],
              started: str, finished: str, exit_code: int, not_run: list[str],
-             consoles: list[str]) -> dict[str, Any]:
+             consoles: list[str], task: str = "build") -> dict[str, Any]:
     summary = {status: sum(r.status == status for r in results) for status in STATUSES}
     return {
         "format": FORMAT,
+        "task": task,
         "runner": {"version": RUNNER_VERSION, "mscc": __version__},
         "backend": backend,
         "options": options,
@@ -118,7 +124,15 @@ def load_previous(path: Path) -> tuple[dict[str, dict[str, Any]], Path, str | No
         return {}, path.parent, f"cannot read {path}: {err}"
     if not isinstance(doc, dict) or validate(doc):
         return {}, path.parent, f"{path} is not an mscc run report ({FORMAT})"
+    if task_of(doc) != "build":
+        return {}, path.parent, f"{path} reports a {task_of(doc)}, not a build: nothing in it can be reused"
     return {f"{j['profile']}/{j['target']}": j for j in doc["jobs"]}, path.parent, None
+
+
+def task_of(doc: dict[str, Any]) -> str:
+    """What a report records: reports from before `task` existed are builds."""
+    task = doc.get("task", "build")
+    return task if isinstance(task, str) else "build"
 
 
 def write(path: Path, doc: dict[str, Any]) -> None:

@@ -1,4 +1,5 @@
-"""`mscc bench --compare A.json B.json`: two bench.sh outputs side by side, with B/A ratios.
+"""`mscc bench --compare A.json B.json` (mscc/cli/verify.py): two bench.sh outputs side by side,
+with B/A ratios.
 
 A ratio is printed only when both figures are exact (a size: min = max = value) or have 3
 or more repetitions whose ranges (min..max) do not overlap; otherwise the spread makes the
@@ -8,8 +9,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-
-import click
 
 MIN_REPETITIONS = 3
 
@@ -26,6 +25,8 @@ def load(path: Path) -> dict[str, dict]:
 
 
 def ratio(a: dict, b: dict) -> str:
+    if isinstance(a.get("items"), list) or isinstance(b.get("items"), list):
+        return difference(a, b)
     if a.get("value") is None or b.get("value") is None:
         return "-"
     exact = all(f.get("min") == f.get("max") == f["value"] for f in (a, b))  # a size, not a timing
@@ -38,10 +39,24 @@ def ratio(a: dict, b: dict) -> str:
     return f"{b['value'] / a['value']:.2f}x"
 
 
+def difference(a: dict, b: dict) -> str:
+    """What listing B adds to listing A and what it lacks."""
+    if not (isinstance(a.get("items"), list) and isinstance(b.get("items"), list)):
+        return "-"
+    mine, theirs = set(map(str, a["items"])), set(map(str, b["items"]))
+    parts = [f"{label} {', '.join(sorted(names))}" for label, names in (("B adds", theirs - mine),
+                                                                          ("B lacks", mine - theirs)) if names]
+    return "; ".join(parts) or "same"
+
+
 def _cell(f: dict | None) -> str:
     if f is None or f.get("value") is None:
         return "-"
-    spread = f" [{f['min']}..{f['max']}, n={f['repetitions']}]" if (f.get("repetitions") or 0) > 1 else ""
+    if isinstance(f.get("items"), list):
+        return ", ".join(map(str, f["items"])) or "none"
+    runs = f.get("repetitions") or 0
+    same = f.get("min") == f.get("max") == f["value"]
+    spread = "" if runs <= 1 else f" [n={runs}]" if same else f" [{f['min']}..{f['max']}, n={runs}]"
     return f"{f['value']} {f.get('unit', '')}{spread}".strip()
 
 
@@ -50,19 +65,7 @@ def table(a: dict[str, dict], b: dict[str, dict], names: tuple[str, str]) -> lis
     for metric in list(a) + [m for m in b if m not in a]:
         fa, fb = a.get(metric), b.get(metric)
         rows.append((metric, _cell(fa), _cell(fb), ratio(fa, fb) if fa and fb else "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    line = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in rows]
+    cells = [[cell.replace("|", "\\|") for cell in row] for row in rows]  # a cell never splits a column
+    widths = [max(len(r[i]) for r in cells) for i in range(4)]
+    line = ["| " + " | ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) + " |" for r in cells]
     return [line[0], "|" + "|".join("-" * (w + 2) for w in widths) + "|", *line[1:]]
-
-
-@click.command("bench")
-@click.option("--compare", nargs=2, type=click.Path(exists=True, dir_okay=False, path_type=Path), required=True,
-              metavar="A.json B.json", help="two outputs of bench.sh: print them side by side with B/A ratios")
-def bench(compare: tuple[Path, Path]) -> None:
-    """Compare two bench.sh results (run bench.sh in each guest by hand; see docs/performance.md)."""
-    try:
-        a, b = (load(p) for p in compare)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as err:
-        raise click.ClickException(f"cannot read a bench result: {err}") from None
-    for line in table(a, b, (compare[0].name, compare[1].name)):
-        click.echo(line)

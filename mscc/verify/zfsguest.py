@@ -78,13 +78,17 @@ class Apt(PrivateApt):
                          extra_options=("-o", "APT::Sandbox::User=root"))
 
     def backports_depends(self, meta: str) -> str:
-        """The versioned package a backports metapackage (linux-image-amd64) depends on."""
-        for stanza in self.run("apt-cache", "show", meta).split("\n\n"):
-            if re.search(r"^Version: .*~bpo", stanza, re.M):
-                match = re.search(r"^Depends: (\S+)", stanza, re.M)
-                if match:
-                    return match.group(1)
-        raise RuntimeError(f"no {BACKPORTS} version of {meta}")
+        return backports_depends(self, meta)
+
+
+def backports_depends(apt: PrivateApt, meta: str) -> str:
+    """The versioned package a backports metapackage (linux-image-amd64) depends on."""
+    for stanza in apt.run("apt-cache", "show", meta).split("\n\n"):
+        if re.search(r"^Version: .*~bpo", stanza, re.M):
+            match = re.search(r"^Depends: (\S+)", stanza, re.M)
+            if match:
+                return match.group(1)
+    raise RuntimeError(f"no {BACKPORTS} version of {meta}")
 
 
 def _unpack(debs: list[Path], into: Path) -> None:

@@ -52,7 +52,7 @@ _NEVER_FOR_MSK = {
     "jinja2", "jsonschema", "regex", "decimal", "mscc.linux.kconfig", "mscc.emit.alpine_kconfig",
     "mscc.knowledge.names", "mscc.emit.encoders", "mscc.emit.raw_lines", "mscc.emit.artifacts",
     "mscc.emit.render", "mscc.emit.common", "mscc.emit.zfsplan", "mscc.fmt",
-    "mscc.cli.compile", "mscc.cli.audit", "mscc.cli.run", "mscc.cli.ci", "mscc.cli.info",
+    "mscc.cli.compile", "mscc.cli.audit", "mscc.cli.run", "mscc.cli.ci", "mscc.cli.info", "mscc.cli.verify",
 }
 _NEVER_FOR_CONF = _NEVER_FOR_MSK | {"lark", "mscc.compiler", "mscc.parse.parser", "mscc.check.engine",
                                     "mscc.resolve.resolver"}

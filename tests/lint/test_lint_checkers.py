@@ -37,8 +37,11 @@ def test_kconfig_lock_debugging_breaks_zfs_unless_the_profile_has_no_zfs(tmp_pat
     need("kconfig")
     text = "CONFIG_PROVE_LOCKING=y\nCONFIG_LOCK_STAT=y\n"
     assert codes(lint_text(tmp_path, "lockdep.config", text)) == ["MS709", "MS709"]
-    # without a profile it is not known whether ZFS is used: a warning; none in a debug fragment
-    assert {d.severity for d in lint_text(tmp_path, "lockdep.config", text).diagnostics} == {Severity.WARNING}
+    # without a profile it is not known whether ZFS is used: a warning when the file speaks of
+    # ZFS, a note when nothing in it does (a board defconfig), none in a debug fragment
+    assert {d.severity for d in lint_text(tmp_path, "lockdep.config", text).diagnostics} == {Severity.NOTE}
+    zfs_host = "# the kernel of our ZFS file server\n" + text
+    assert {d.severity for d in lint_text(tmp_path, "lockdep.config", zfs_host).diagnostics} == {Severity.WARNING}
     assert codes(lint_text(tmp_path, "debug.config", text)) == []
     profile = write("p.msk", """
 profile p {
@@ -51,9 +54,22 @@ profile p {
     assert "MS709" not in codes(r) and "MS708" not in codes(r)  # debug kernel, no ZFS: all intended
 
 
-def test_kconfig_debug_options_in_production(tmp_path):
+def test_kconfig_debug_options_in_production(tmp_path, write):
     need("kconfig")
-    assert codes(lint_text(tmp_path, "x.config", "CONFIG_KASAN=y\n# CONFIG_KCOV is not set\n")) == ["MS708"]
+    text = "CONFIG_KASAN=y\n# CONFIG_KCOV is not set\n"
+    # nobody said what the kernel is for (a board defconfig, an upstream fragment): a note
+    assert [(d.code, d.severity) for d in lint_text(tmp_path, "x.config", text).diagnostics] == [
+        ("MS708", Severity.NOTE)]
+    profile = write("p.msk", """
+profile p {
+  hardware { chip = m3-pro  memory = 36GiB }
+  vm { cpus = 4  memory = 8GiB  os = alpine }
+  kernel { debug = off }
+}
+""")
+    r = lint_text(tmp_path, "x.config", text, profile=str(profile))
+    assert [(d.code, d.severity) for d in r.diagnostics if d.code == "MS708"] == [("MS708", Severity.WARNING)]
+    assert "meant for production" in r.diagnostics[0].message
 
 
 def test_alpines_own_virt_config_has_no_bad_lines_types_or_repeats(alpine_base_config):
@@ -93,7 +109,7 @@ def test_freebsd_names_and_lines(tmp_path):
     assert ("MS703", 5, 9, Severity.ERROR) in found
     assert ("MS702", 6, 9, Severity.ERROR) in found         # no options-compat in 14.0/15.0 trees
     assert ("MS706", 8, 11, Severity.ERROR) in found        # nooptions undoes line 7
-    assert ("MS708", 9, 9, Severity.WARNING) in found       # WITNESS in production
+    assert ("MS708", 9, 9, Severity.NOTE) in found          # WITNESS, and no profile says production
     assert ("MS712", 10, 1, Severity.ERROR) in found        # NetBSD syntax
     hint = next(d.hint for d in r.diagnostics if d.code == "MS702" and d.span.line == 3)
     assert "INVARIANTS" in hint

@@ -44,7 +44,8 @@ if then fi
 """
 
 
-KINDS = {"build.sh": "build-script", "lima.yaml": "vm-definition", "qemu.sh": "vm-definition"}
+KINDS = {"build.sh": "build-script", "lima.yaml": "vm-definition", "qemu.sh": "vm-definition",
+         "verify.sh": "verify-script", "bench.sh": "bench-script"}
 
 
 def write_job(out: Path, profile: str, target: str, script: str, extra: dict[str, str] | None = None) -> Path:

@@ -43,6 +43,22 @@ def test_qemu_command_line(tmp_path):
         QemuBackend(tmp_path, {"identity": str(key)})
 
 
+@pytest.mark.parametrize(("system", "machine", "accel", "cpu"), [("Darwin", "arm64", "hvf", "host"),
+                                                                ("Linux", "x86_64", "tcg", "max,pauth-impdef=on")])
+def test_qemu_accelerator_on_a_mac_and_elsewhere(tmp_path, monkeypatch, system, machine, accel, cpu):
+    import platform
+
+    monkeypatch.setattr(platform, "system", lambda: system)
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    kernel, key = tmp_path / "Image", tmp_path / "key"
+    kernel.write_bytes(b"kernel")
+    key.write_text("key")
+    backend = QemuBackend(tmp_path, {"kernel": str(kernel), "identity": str(key)})
+    argv = backend.qemu_argv(2222, tmp_path / "console.log")
+    assert argv[argv.index("-accel") + 1] == accel and argv[argv.index("-cpu") + 1] == cpu
+    assert backend.ready_timeout == (600.0 if accel == "tcg" else 120.0)
+
+
 def test_archive_is_read_from_the_machine_sources(tmp_path):
     etc = tmp_path / "apt"
     (etc / "sources.list.d").mkdir(parents=True)

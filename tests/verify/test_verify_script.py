@@ -12,44 +12,16 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from recorded import FAKES, PROFILE, PROFILES
+from recorded import guest as _guest
 
 from mscc.compiler import compile_file
-
-HERE = Path(__file__).parent
-PROFILE = HERE / "guest.msk"
-FAKES = HERE / "fakes"
-FIXTURES = HERE / "fixtures"
-# the profile each target's fixtures were recorded for (OpenBSD has no ZFS)
-PROFILES = {"alpine": "zguest", "freebsd": "zguest", "netbsd": "zguest", "openbsd": "plain"}
 
 
 def _script(target: str, profile: Path = PROFILE, name: str | None = None) -> str:
     result = compile_file(str(profile), [target])
     bundle = next(b for b in result.bundles if b.directory == f"{name or PROFILES[target]}/{target}")
     return next(a.content for a in bundle.artifacts if a.kind == "verify-script")
-
-
-def _guest(tmp_path: Path, target: str, change: tuple = ()) -> Path:
-    """A copy of the target's fixtures, `change` (file, old, new) applied to it, with the sysfs
-    tree of sysfs.txt made real."""
-    guest = tmp_path / "guest"
-    shutil.copytree(FIXTURES / target, guest)
-    if change:
-        file, old, new = change
-        _edit(guest / file, old, new)
-    (guest / "root").mkdir(exist_ok=True)
-    sysfs = guest / "sysfs.txt"
-    if sysfs.exists():
-        for line in sysfs.read_text().splitlines():
-            if not line or line.startswith("#"):
-                continue
-            path, _, value = line.partition(" ")
-            if value:
-                (guest / "root" / path).parent.mkdir(parents=True, exist_ok=True)
-                (guest / "root" / path).write_text(value + "\n")
-            else:
-                (guest / "root" / path).mkdir(parents=True, exist_ok=True)
-    return guest
 
 
 def _run(script: str, guest: Path) -> tuple[int, list[dict], str]:
@@ -60,12 +32,6 @@ def _run(script: str, guest: Path) -> tuple[int, list[dict], str]:
     proc = subprocess.run(["sh", str(path)], capture_output=True, text=True, env=env, timeout=60,
                           stdin=subprocess.DEVNULL)
     return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines()], proc.stderr
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, (path, old)
-    path.write_text(text.replace(old, new, 1))
 
 
 @pytest.mark.parametrize("target", sorted(PROFILES))

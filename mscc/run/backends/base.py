@@ -139,7 +139,9 @@ class ShellBackend(Backend):
                 raise InfraError(f"tar could not read {job.directory}")
 
     def start(self, job: Job, env: dict[str, str]) -> Running:
-        wrapper = build_wrapper(self.workdir(job), self.run_files(job), job.build_script, env, job.target)
+        # Only a build installs a kernel; verify.sh and bench.sh print records and nothing else.
+        target = job.target if job.task.copies_artifacts else ""
+        wrapper = build_wrapper(self.workdir(job), self.run_files(job), job.script, env, target)
         process = self.spawn(wrapper, stderr=subprocess.STDOUT)
         return Running(process, job, self)
 

@@ -3,7 +3,8 @@ its serial console in RESULTS/logs/, and reach it with ssh through a forwarded p
 127.0.0.1; from then on it is the ssh backend. One VM per run, reused by every job.
 
 Under TCG the CPU is `max,pauth-impdef=on` (pointer authentication emulated the QARMA way is
-what makes `-cpu max` about 3x slower to boot); with KVM on an arm64 host it is `host`. The
+what makes `-cpu max` about 3x slower to boot); with KVM on an arm64 host, or HVF on a Mac, it
+is `host`. The
 network card is virtio-net-pci with an empty `romfile` (-M virt otherwise loads
 efi-virtio.rom, which Debian only ships in ipxe-qemu). A boot gets its own timeout and one retry.
 """
@@ -40,7 +41,16 @@ def _free_port() -> int:
 
 def accelerator() -> str:
     native = platform.machine() in ("aarch64", "arm64")
+    if native and platform.system() == "Darwin":
+        # Apple Silicon: Hypervisor.framework, as the emitted qemu.sh uses it on a Mac
+        # (targets/common/templates/qemu.sh.j2); not exercised on this Linux machine.
+        return "hvf"
     return "kvm" if native and os.access("/dev/kvm", os.R_OK | os.W_OK) else "tcg"
+
+
+def cpu(accel: str) -> str:
+    """The -cpu of an aarch64 guest: the fast emulated CPU under TCG, the host's under KVM."""
+    return "max,pauth-impdef=on" if accel == "tcg" else "host"
 
 
 class QemuBackend(SshBackend):
@@ -81,8 +91,7 @@ class QemuBackend(SshBackend):
                 if self.disk else None, "cmdline": self.cmdline, "remote_dir": self.remote_dir}
 
     def qemu_argv(self, port: int, console: Path) -> list[str]:
-        cpu = "max,pauth-impdef=on" if self.accel == "tcg" else "host"
-        argv = [QEMU, "-M", "virt", "-accel", self.accel, "-cpu", cpu, "-smp", "2", "-m", self.memory,
+        argv = [QEMU, "-M", "virt", "-accel", self.accel, "-cpu", cpu(self.accel), "-smp", "2", "-m", self.memory,
                 "-kernel", str(self.kernel), "-append", self.cmdline, "-display", "none", "-monitor", "none",
                 "-serial", f"file:{console}", "-no-reboot",
                 "-netdev", f"user,id=net0,hostfwd=tcp:127.0.0.1:{port}-:22",
