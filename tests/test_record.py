@@ -85,3 +85,31 @@ def test_copy_and_pickle_round_trip():
     node = ast.List((ast.Int(1, SPAN),), SPAN)
     assert copy.deepcopy(node) == node
     assert pickle.loads(pickle.dumps(node)) == node
+
+
+class Spot(Record, order=True):
+    file: str
+    line: int = 1
+
+
+def test_defaults_fill_what_is_not_given():
+    assert Spot("a") == Spot("a", 1) == Spot(file="a")
+    assert Spot("a", line=3).line == 3
+
+
+def test_order_by_the_fields_in_order_only_when_asked_for():
+    assert sorted([Spot("b", 1), Spot("a", 9), Spot("a", 2)]) == [Spot("a", 2), Spot("a", 9), Spot("b", 1)]
+    assert Span("a", 1, 1, 1, 2) < Span("a", 2, 1, 2, 2)
+    with pytest.raises(TypeError):
+        _ = Pair(1, "a") < Pair(2, "a")  # type: ignore[operator]
+
+
+def test_a_mutable_default_or_a_required_field_after_a_default_is_refused():
+    with pytest.raises(ValueError, match="mutable default"):
+        class Shared(Record):
+            items: list = []  # noqa: RUF012
+
+    with pytest.raises(TypeError, match="without a default"):
+        class Backwards(Record):
+            first: int = 0
+            second: int
