@@ -66,7 +66,8 @@ def check(ctx: FileContext) -> None:
                        "remove it, or turn lock debugging off for a kernel that must load ZFS",
                        None if ctx.intent.zfs else Severity.WARNING if mentions_zfs else Severity.NOTE)
         elif on and a.symbol in debug and ctx.debug_advice is not None:
-            ctx.report(codes.CONFIG_DEBUG, name_span, f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, {ctx.debug_purpose}",
+            ctx.report(codes.CONFIG_DEBUG, name_span,
+                       f"CONFIG_{a.symbol}={a.value}: {debug[a.symbol]}, {ctx.debug_purpose}",
                        "drop it for a production kernel, or lint with a --profile whose kernel.debug is on",
                        ctx.debug_advice)
 
