@@ -47,7 +47,8 @@ def test_the_child_environment_writes_bytecode(monkeypatch):
 # What one-file `mscc lint` must leave unloaded (issue 10: its CPU time is held against
 # yamllint's). A .msk profile without raw lines needs no emitter beyond its target's checks,
 # no name table, no Kconfig reader, no raw-line encoder, no template engine, no schema
-# validator; a configuration file needs no parser of .msk at all.
+# validator, and no decimal arithmetic for its whole-number sizes; a configuration file needs
+# no parser of .msk at all.
 _NEVER_FOR_MSK = {
     "jinja2", "jsonschema", "regex", "decimal", "mscc.linux.kconfig", "mscc.emit.alpine_kconfig",
     "mscc.knowledge.names", "mscc.emit.encoders", "mscc.emit.raw_lines", "mscc.emit.artifacts",
