@@ -8,6 +8,8 @@ that arm64 does not have. This script reads every Kconfig file of a kernel tree 
   arch_only:      symbol -> the arch/ directories that define it, for every symbol defined
                   only below arch/ (CONFIG_KVM_GUEST -> [x86, powerpc, ...])
   outside_arm64:  symbols defined outside arch/ that arm64's database lacks
+  tristate_in:    for the arch_only symbols, the arch/ directories that define them as a
+                  tristate (KVM: a bool on arm64, a tristate on x86, so m may be right)
 
   python3 scripts/kconfig_arches.py --tree "$(sh scripts/linux-tree)" \\
       --arm64-db targets/alpine/kconfig-6.12.json -o targets/alpine/kconfig-arches-6.12.json
@@ -32,6 +34,7 @@ from scripts.srcread import (
 GENERATED_BY = "scripts/kconfig_arches.py"
 SCHEMA_VERSION = 1
 _DEFINITION = re.compile(r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$")
+_TYPE = re.compile(r"^\s*(?:def_)?(bool|tristate|int|hex|string)\b")
 
 
 # Kconfig files that are not part of the kernel's configuration (test inputs, tools).
@@ -54,6 +57,24 @@ def definitions(text: str) -> Iterator[str]:
             yield m.group(1)
 
 
+def typed_definitions(text: str) -> Iterator[tuple[str, str | None]]:
+    """(symbol, its type) for each definition; the type is the first type line of its entry."""
+    symbol: str | None = None
+    kind: str | None = None
+    for line in text.splitlines():
+        m = _DEFINITION.match(line)
+        if m:
+            if symbol is not None:
+                yield symbol, kind
+            symbol, kind = m.group(1), None
+            continue
+        t = _TYPE.match(line)
+        if symbol is not None and kind is None and t:
+            kind = t.group(1)
+    if symbol is not None:
+        yield symbol, kind
+
+
 def arch_of(relative: str) -> str | None:
     parts = relative.split(os.sep)
     return parts[1] if len(parts) > 2 and parts[0] == "arch" else None
@@ -61,6 +82,7 @@ def arch_of(relative: str) -> str | None:
 
 def build(tree: str, arm64_symbols: set[str], version: str) -> dict[str, Any]:
     where: dict[str, set[str]] = {}
+    tristate: dict[str, set[str]] = {}
     generic: set[str] = set()
     digest = hashlib.sha256()
     count = 0
@@ -70,11 +92,13 @@ def build(tree: str, arm64_symbols: set[str], version: str) -> dict[str, Any]:
         digest.update(relative.encode() + b"\0" + text.encode("utf-8", "replace"))
         count += 1
         arch = arch_of(relative)
-        for symbol in definitions(text):
+        for symbol, kind in typed_definitions(text):
             if arch is None:
                 generic.add(symbol)
             else:
                 where.setdefault(symbol, set()).add(arch)
+                if kind == "tristate":
+                    tristate.setdefault(symbol, set()).add(arch)
     arch_only = {s: sorted(a) for s, a in sorted(where.items()) if s not in generic}
     return {
         "schema_version": SCHEMA_VERSION,
@@ -85,6 +109,7 @@ def build(tree: str, arm64_symbols: set[str], version: str) -> dict[str, Any]:
         "arches": sorted({a for arches in where.values() for a in arches}),
         "arch_only": arch_only,
         "outside_arm64": sorted(generic - arm64_symbols),
+        "tristate_in": {s: sorted(a) for s, a in sorted(tristate.items()) if s in arch_only},
     }
 
 

@@ -217,6 +217,7 @@ class KconfigArches:
     arch_only: dict             # symbol -> tuple of arches, for symbols defined only below arch/
     outside_arm64: frozenset    # generic symbols arm64's database lacks
     arches: tuple
+    tristate_in: dict          # symbol -> arches that define it as a tristate (KVM: x86, not arm64)
 
     def where(self, symbol: str, arm64_has: bool) -> tuple | None:
         """The arches defining `symbol`; ("*",) for a generic one; None when none does."""
@@ -233,4 +234,5 @@ def kconfig_arches(series: str) -> KconfigArches | None:
     if data is None:
         return None
     return KconfigArches(series, {s: tuple(a) for s, a in data["arch_only"].items()},
-                         frozenset(data["outside_arm64"]), tuple(data["arches"]))
+                         frozenset(data["outside_arm64"]), tuple(data["arches"]),
+                         {s: tuple(a) for s, a in data.get("tristate_in", {}).items()})

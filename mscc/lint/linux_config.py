@@ -121,7 +121,8 @@ def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
         if per_arch and arch is not None and arch != "arm64":
             return True  # defined per architecture (NR_CPUS): arm64's type and range need not apply
         # architecture unknown: the type holds everywhere, a per-architecture range need not
-        return _value(ctx, db, a, ranges=not (per_arch and arch is None))
+        return _value(ctx, db, a, ranges=not (per_arch and arch is None),
+                      tristate_elsewhere=arch is None and arches is not None and a.symbol in arches.tristate_in)
     checked = f"Linux {db.version} {arch or '(any architecture)'}"
     if where is not None:
         ctx.report(codes.CONFIG_UNKNOWN_SYMBOL, name_span,
@@ -135,6 +136,14 @@ def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
                arches.where(m, True) in (("*",), None) or arch in (arches.where(m, True) or ())]
     hint = ("did you mean " + " or ".join(f"CONFIG_{m}" for m in matches) + "?") if matches \
         else "Kconfig ignores unknown symbols without a word; check the spelling and the kernel version"
+    if _written_by_kconfig(ctx):
+        # Kconfig writes only the symbols its own tree defines: a name unknown here comes from the
+        # tree that wrote the file (another point release, a vendor's patches), not from a typo.
+        where_from = f"Linux {found.release}" if found.release else "its kernel"
+        ctx.report(codes.CONFIG_UNKNOWN_SYMBOL, name_span,
+                   f"CONFIG_{a.symbol} is not a Kconfig symbol of {checked}; Kconfig of {where_from} wrote this "
+                   "file, so that tree has it (a point release or a patched kernel)", hint, Severity.NOTE)
+        return False
     if same_series:
         ctx.report(codes.CONFIG_UNKNOWN_SYMBOL, name_span,
                    f"CONFIG_{a.symbol} is not a Kconfig symbol of {checked}; the file is for {found.release}, "
@@ -146,9 +155,22 @@ def _known(ctx: FileContext, db, arches, found, a, name_span) -> bool:
     return False
 
 
-def _value(ctx: FileContext, db, a, ranges: bool = True) -> bool:
+_GENERATED = re.compile(r"^# Automatically generated file; DO NOT EDIT\.\s*$", re.MULTILINE)
+
+
+def _written_by_kconfig(ctx: FileContext) -> bool:
+    """A whole `.config` as `make *config` writes it: the marker line, then the kernel's header."""
+    head = ctx.text[:500]
+    return _GENERATED.search(head) is not None and _HEADER.search(head) is not None
+
+
+def _value(ctx: FileContext, db, a, ranges: bool = True, tristate_elsewhere: bool = False) -> bool:
     kind = db.types[a.symbol]
     if a.value == "n" or kind is None:
+        return True
+    if tristate_elsewhere and kind == "bool" and a.value == "m":
+        # A symbol each architecture defines itself may be a bool on arm64 and a tristate
+        # elsewhere (KVM is tristate on x86): with the architecture unknown, m may be right.
         return True
     problem = None
     if kind in _VALID and a.value not in _VALID[kind][0]:

@@ -201,6 +201,11 @@ def _linux_arch_from_file(ctx: FileContext) -> tuple[str | None, str]:
     m = _LINUX_NAME_ARCH.search(path.rsplit("/", 1)[-1])
     if m:
         return normal_arch("linux", m.group(1).lower()), f"its name ({m.group(1)})"
+    # Fragments kept one folder per architecture (x86_64/kvm.config, aarch64/hostname.config):
+    # only a folder named exactly for an architecture, not one that merely contains the word.
+    folder = path.rsplit("/", 2)[-2] if path.count("/") else ""
+    if _LINUX_NAME_ARCH.fullmatch(folder):
+        return normal_arch("linux", folder.lower()), f"its folder ({folder}/)"
     return _profile_arch(ctx, "linux")
 
 
