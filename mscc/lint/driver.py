@@ -11,7 +11,7 @@ from mscc import codes
 from mscc.diagnostics import Diagnostic, Severity, diag
 from mscc.lint import kinds, suppress
 from mscc.lint.context import FileContext, Intent
-from mscc.reading import read_source
+from mscc.reading import read_regular, read_source
 from mscc.record import Record
 from mscc.settings import Settings
 from mscc.source import SourceCache, SourceFile, Span
@@ -76,11 +76,22 @@ def _lint_one(path: str, explicit: bool, options: LintOptions, intent: Intent) -
 
     reset_budget()
     text, read_problems = read_text(path)
-    if read_problems or text is None:
+    if read_problems and _bytes_not_utf8(read_problems):
+        # loader(8), sysctl(8), config(8) and Kconfig read bytes: a Latin-1 comment in a
+        # loader.conf is fine there. Such a file is linted as Latin-1 (one byte, one
+        # character, so columns hold); only mscc's own files must be UTF-8.
+        text = _latin1(path)
+    elif read_problems:
+        text = None
+    if text is None:
         if not explicit:
             return _Outcome(path, None, (), (), "not readable as text")
         return _Outcome(path, None, tuple(read_problems), ())
     kind = options.kind or kinds.detect(path, text)
+    if read_problems and (kind is None or kind in ("msk", "mscc-output")):
+        if not explicit:
+            return _Outcome(path, None, (), (), "not readable as text")
+        return _Outcome(path, None, tuple(read_problems), ())
     if options.only is not None and kind not in options.only:
         return None
     if kind is None:
@@ -187,6 +198,18 @@ def _expand(paths, settings: Settings, skipped: list):
 
 def read_text(path: str) -> tuple[str | None, list[Diagnostic]]:
     return read_source(path, path, MAX_BYTES, what="a text file")
+
+
+def _bytes_not_utf8(problems: list[Diagnostic]) -> bool:
+    """The only problem is a byte UTF-8 cannot decode (not a NUL byte, not an unreadable file)."""
+    return len(problems) == 1 and problems[0].code == codes.NOT_UTF8.code and problems[0].message.startswith("byte ")
+
+
+def _latin1(path: str) -> str | None:
+    try:
+        return read_regular(path, MAX_BYTES + 1).decode("latin-1")
+    except (OSError, ValueError):
+        return None
 
 
 def _intent(options: LintOptions, sources: SourceCache) -> tuple[Intent, list[Diagnostic]]:

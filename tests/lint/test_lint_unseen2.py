@@ -44,3 +44,23 @@ def test_a_per_architecture_bool_may_be_m_when_the_architecture_is_unknown(tmp_p
     assert _loud(lint_text(tmp_path, "virt.config", "CONFIG_KVM=m\n")) == []
     # a bool every architecture shares stays a bool
     assert _loud(lint_text(tmp_path, "virt.config", "CONFIG_MODULES=m\n")) == ["1:MS707"]
+
+
+def test_a_latin1_comment_in_a_loader_conf_is_read_as_loader8_reads_bytes(tmp_path):
+    from mscc.lint import lint_paths
+
+    path = tmp_path / "boot" / "loader.conf"
+    path.parent.mkdir()
+    path.write_bytes(b'# f\xfcr die Grafikkarte\nzfs_load="YES"\nzfs_load="YES"\n')
+    r = lint_paths([str(path)])
+    assert [d.code for d in r.diagnostics if d.severity >= Severity.WARNING] == ["MS705"]  # linted, not refused
+    walked = lint_paths([str(tmp_path)])
+    assert walked.skipped == [] and len(walked.files) == 1
+
+
+def test_mscc_own_files_must_still_be_utf8(tmp_path):
+    from mscc.lint import lint_paths
+
+    path = tmp_path / "vm.msk"
+    path.write_bytes(b"# caf\xe9\n")
+    assert [d.code for d in lint_paths([str(path)]).diagnostics] == ["MS002"]
