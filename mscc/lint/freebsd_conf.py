@@ -196,6 +196,12 @@ def _shown(how: str, name: str) -> str:
 
 def _unknown_directive(ctx, number, keyword, column, code) -> None:
     span = ctx.span(number, column, column + len(keyword))
+    if code == keyword and re.fullmatch(r"%%\w+%%|@\w+@", keyword):
+        # A build script's placeholder (OPNsense's kernel configs carry `%%DEBUG%%`, which its
+        # build replaces with a line or nothing): a template, not a line config(8) sees.
+        ctx.report(codes.CONFIG_BAD_LINE, span, f"'{keyword}' is a template placeholder; the line was not checked",
+                   "a build script replaces it before config(8) reads the file", Severity.NOTE)
+        return
     if keyword == "no":
         hint = "FreeBSD writes `nooptions NAME` and `nodevice NAME` as one word"
     elif keyword.startswith("rmoption"):

@@ -99,6 +99,8 @@ def not_a_config(path: str, text: str) -> str | None:
     """Why a file a directory walk found is none of the kinds, when that can be told (for the
     summary line: "files(5) declarations", not just "content not recognised")."""
     name = PurePath(path).name
+    if symlink_as_file(text):
+        return f"a symbolic link to {text} written out as a plain file (a checkout without links)"
     project = other_kconfig_project(text)
     if project is not None:
         return f"a Kconfig file of {project}, not of the Linux kernel"
@@ -154,9 +156,17 @@ def worth_reading(path: str) -> bool:
     return not (re.search(_NOT_CONFIG, name) or name in _NOT_CONFIG_NAMES or name.startswith(("README", "LICENSE")))
 
 
+def symlink_as_file(text: str) -> bool:
+    """Git stores a symbolic link as its target, one line without a newline; a checkout that
+    does not make links (core.symlinks=false) writes that target as the file: `../sysctl.conf`."""
+    return 0 < len(text) <= 255 and "/" in text and re.fullmatch(r"[\w.+@/-]+", text) is not None
+
+
 def detect(path: str, text: str) -> str | None:
     if is_workflow(path):
         return "mscc-workflow" if text.startswith(WORKFLOW_HEADER) else None
+    if symlink_as_file(text):
+        return None
     kind = by_name(path)
     if kind == "linux-config" and other_kconfig_project(text) is not None:
         return None  # a .config of U-Boot or BusyBox

@@ -64,3 +64,25 @@ def test_mscc_own_files_must_still_be_utf8(tmp_path):
     path = tmp_path / "vm.msk"
     path.write_bytes(b"# caf\xe9\n")
     assert [d.code for d in lint_paths([str(path)]).diagnostics] == ["MS002"]
+
+
+def test_a_symlink_checked_out_as_a_file_is_skipped_with_the_reason(tmp_path):
+    from mscc.lint import lint_paths
+
+    path = tmp_path / "etc" / "sysctl.d" / "99-sysctl.conf"
+    path.parent.mkdir(parents=True)
+    path.write_text("../sysctl.conf", encoding="utf-8")  # git's blob of a link, no newline
+    walked = lint_paths([str(tmp_path)])
+    assert walked.diagnostics == [] and walked.files == []
+    [(_, reason)] = walked.skipped
+    assert "symbolic link to ../sysctl.conf" in reason
+    assert _loud(lint_paths([str(path)])) == []
+
+
+def test_a_template_placeholder_line_in_a_freebsd_config_is_a_note(tmp_path):
+    need("freebsd")
+    r = lint_text(tmp_path, "SMP", "include\t\tGENERIC\nident\t\tSMP\n\n%%DEBUG%%\n\noptions\t\tDDB\n")
+    assert _loud(r) == []
+    assert [(d.span.line, d.code) for d in r.diagnostics if d.code == "MS712"] == [(4, "MS712")]
+    # a word config(8) does not know is still an error
+    assert _loud(lint_text(tmp_path, "SMP", "include GENERIC\nDEBUG\n")) == ["2:MS712"]
