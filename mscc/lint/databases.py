@@ -189,6 +189,14 @@ def arch_versions(os_name: str) -> list[str]:
     return _available(os_name, r"arches-([0-9.]+)\.json")
 
 
+@cache
+def built_releases(os_name: str) -> frozenset:
+    """The major releases mscc builds for (targets/<os>/target.json `versions`). Name tables of
+    other releases (FreeBSD 10) judge only files that state such a release."""
+    data = _json(f"{os_name}/target.json") or {}
+    return frozenset(data.get("versions", {}))
+
+
 def arch_table_data(os_name: str, version: str) -> dict | None:
     return _json(f"{os_name}/arches-{version}.json")
 

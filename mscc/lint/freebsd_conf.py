@@ -154,6 +154,8 @@ def _known(ctx: FileContext, judge, kind: str, name: str, removing: bool, span) 
     severity: Severity | None
     if removing:
         severity = Severity.WARNING if stated else Severity.NOTE
+    elif unknown.older is not None:
+        severity = Severity.NOTE  # the release is not stated, and an older one had the name
     else:
         severity = None if stated or found.release is None else Severity.WARNING
     code = codes.CONFIG_UNKNOWN_OPTION if kind == "options" else codes.CONFIG_UNKNOWN_DEVICE

@@ -27,6 +27,7 @@ class Unknown:
     message: str
     hint: str | None
     elsewhere: tuple            # arches that have the name
+    older: str | None = None    # an older release whose table has the name (release not stated)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class Judge:
     arch: str | None
     platform: Platform
     unchecked: str | None       # why names are not checked, or None
+    older: tuple = ()           # ArchNames of older releases, for a file that states none
 
     @property
     def older_than_tables(self) -> str | None:
@@ -72,15 +74,33 @@ class Judge:
         if self.arch is None:
             if everywhere:
                 return None
+            old = self._older(kind, name)
+            if old is not None:
+                return Unknown(f"{self.title} has no {what} {name}; {TITLES[self.os]} {old} had it",
+                               f"if this config is for an older {TITLES[self.os]}, state the release with --release",
+                               (), old)
             return Unknown(f"{self.title} has no {what} {name} (no architecture declares it)",
                            self._suggest(kind, name, None), ())
         if self.arch in everywhere:
             return None
+        old = self._older(kind, name)
+        if old is not None:
+            return Unknown(f"{self.title} has no {what} {name}; {TITLES[self.os]} {old} had it",
+                           f"if this config is for an older {TITLES[self.os]}, state the release with --release",
+                           (), old)
         if everywhere:
             return Unknown(f"{self.title} has no {what} {name}; it exists on {', '.join(everywhere)}",
                            f"the architecture is {self.arch} from {self.platform.arch_from}; "
                            "state another with --arch", tuple(everywhere))
         return Unknown(f"{self.title} has no {what} {name}", self._suggest(kind, name, self.arch), ())
+
+    def _older(self, kind: str, name: str) -> str | None:
+        """The newest older release whose table has the name (for this file's architecture)."""
+        for t in reversed(self.older):
+            where = t.where(kind, name)
+            if where and (self.arch is None or self.arch in where):
+                return t.version
+        return None
 
     def _suggest(self, kind: str, name: str, arch: str | None) -> str | None:
         import difflib
@@ -103,16 +123,25 @@ def judge(os_name: str, platform: Platform) -> Judge:
     title = TITLES[os_name]
     if not versions:
         return Judge(os_name, (), platform.arch, platform, f"mscc has no {title} name tables")
+    older: list[str] = []
+    if platform.release is None and os_name == "freebsd":
+        # A FreeBSD file that states no release is judged against the releases mscc builds
+        # for; a name only an older release's table has is then a note that says so.
+        built = databases.built_releases(os_name)
+        current = [v for v in versions if v.split(".")[0] in built] or versions
+        older = [v for v in versions if v not in current]
+        versions = current
     wanted = _tables_for(os_name, platform.release, versions)
     if isinstance(wanted, str):
         return Judge(os_name, (), platform.arch, platform, wanted)
     tables = tuple(t for v in wanted if (t := databases.arch_names(os_name, v)) is not None)
+    history = tuple(t for v in older if (t := databases.arch_names(os_name, v)) is not None)
     arch = platform.arch
     if arch is not None and not any(arch in t.arches for t in tables):
         have = ", ".join(sorted({a for t in tables for a in t.arches}))
         return Judge(os_name, tables, arch, platform,
                      f"no {title} name tables for {arch} (from {platform.arch_from}); mscc has: {have}")
-    return Judge(os_name, tables, arch, platform, None)
+    return Judge(os_name, tables, arch, platform, None, history)
 
 
 def _tables_for(os_name: str, release: str | None, versions: list[str]) -> list[str] | str:

@@ -86,3 +86,32 @@ def test_a_template_placeholder_line_in_a_freebsd_config_is_a_note(tmp_path):
     assert [(d.span.line, d.code) for d in r.diagnostics if d.code == "MS712"] == [(4, "MS712")]
     # a word config(8) does not know is still an error
     assert _loud(lint_text(tmp_path, "SMP", "include GENERIC\nDEBUG\n")) == ["2:MS712"]
+
+
+def _older_table() -> None:
+    from mscc.lint import databases
+    import pytest
+
+    need("freebsd")
+    if not [v for v in databases.arch_versions("freebsd") if v.split(".")[0] not in databases.built_releases("freebsd")]:
+        pytest.skip("no name table of an older FreeBSD release (targets/freebsd/arches-10.json)")
+
+
+def test_a_name_of_an_older_freebsd_is_a_note_when_the_release_is_not_stated(tmp_path):
+    # An i386 appliance config of the FreeBSD 10 era: tap, faith and pccard were devices then.
+    _older_table()
+    text = "cpu\tI586_CPU\nident\tBOX\ndevice\tpci\ndevice\ttap\ndevice\tfaith\ndevice\tpccard\n"
+    r = lint_text(tmp_path, "BOX", text)
+    assert _loud(r) == []
+    notes = [d for d in r.diagnostics if d.code == "MS703"]
+    assert [d.span.line for d in notes] == [4, 5, 6] and all("FreeBSD 10 had it" in d.message for d in notes)
+    # a name no release has stays an error
+    assert _loud(lint_text(tmp_path, "BOX", text + "device\tnosuchthing\n")) == ["7:MS703"]
+
+
+def test_a_config_that_states_freebsd_10_is_judged_by_freebsd_10(tmp_path):
+    _older_table()
+    head = "# $FreeBSD: releng/10.4/sys/i386/conf/GENERIC 300000 2017-01-01 someone $\ncpu\tI686_CPU\nident\tOLD\n"
+    assert _loud(lint_text(tmp_path, "OLD", head + "device\ttap\noptions\tIPSEC_NAT_T\n")) == []
+    r = lint_text(tmp_path, "OLD", head + "device\tvirtio_gpu\n")  # newer than 10.4
+    assert _loud(r) == ["4:MS703"] and "FreeBSD 10 i386" in r.diagnostics[0].message
