@@ -93,7 +93,8 @@ def _older_table() -> None:
     import pytest
 
     need("freebsd")
-    if not [v for v in databases.arch_versions("freebsd") if v.split(".")[0] not in databases.built_releases("freebsd")]:
+    built = databases.built_releases("freebsd")
+    if not [v for v in databases.arch_versions("freebsd") if v.split(".")[0] not in built]:
         pytest.skip("no name table of an older FreeBSD release (targets/freebsd/arches-10.json)")
 
 
