@@ -141,6 +141,13 @@ def _known(ctx: FileContext, judge, kind: str, name: str, removing: bool, span) 
         return
     found = judge.platform
     stated = found.release is not None and not found.release_inferred
+    fork = _derivative(kind, name)
+    if fork is not None:
+        # HardenedBSD (and OPNsense, built on it) adds its own options to FreeBSD's tables.
+        ctx.report(codes.CONFIG_UNKNOWN_OPTION, span, f"{unknown.message}; it is an option of {fork}",
+                   f"{fork}'s sys/conf/options declares it; FreeBSD's config(8) stops with 'unknown option'",
+                   Severity.NOTE)
+        return
     own_files = _own_files(ctx)
     if own_files and kind == "device":
         # `files "../allwinner/files.allwinner"`: the config declares devices mscc has not read
@@ -165,6 +172,18 @@ def _known(ctx: FileContext, judge, kind: str, name: str, removing: bool, span) 
         hint = (f"{hint}; the release {found.release} was inferred from {found.release_from}: a -STABLE or "
                 "-CURRENT snapshot may have the name (state the release with --release)")
     ctx.report(code, span, unknown.message, hint, severity)
+
+
+def _derivative(kind: str, name: str) -> str | None:
+    """The FreeBSD derivative whose own option `name` is (knowledge.json freebsd.derivative_options)."""
+    if kind != "options":
+        return None
+    from mscc.lint.knowledge import knowledge
+
+    for fork, names in knowledge()["freebsd"]["derivative_options"].items():
+        if name in names:
+            return fork
+    return None
 
 
 def _own_files(ctx: FileContext) -> str | None:

@@ -116,3 +116,12 @@ def test_a_config_that_states_freebsd_10_is_judged_by_freebsd_10(tmp_path):
     assert _loud(lint_text(tmp_path, "OLD", head + "device\ttap\noptions\tIPSEC_NAT_T\n")) == []
     r = lint_text(tmp_path, "OLD", head + "device\tvirtio_gpu\n")  # newer than 10.4
     assert _loud(r) == ["4:MS703"] and "FreeBSD 10 i386" in r.diagnostics[0].message
+
+
+def test_hardenedbsd_options_are_a_note_that_names_hardenedbsd(tmp_path):
+    # OPNsense's kernel configs of 2017-2021 turn on HardenedBSD's PaX options.
+    need("freebsd")
+    r = lint_text(tmp_path, "SMP", "include\tGENERIC\nident\tSMP\noptions\tPAX\noptions\tPAX_ASLR\noptions\tPAX_NOSUCH\n")
+    assert _loud(r) == ["5:MS702"]
+    notes = [d for d in r.diagnostics if d.severity is Severity.NOTE and d.code == "MS702"]
+    assert [d.span.line for d in notes] == [3, 4] and all("HardenedBSD" in d.message for d in notes)
