@@ -121,7 +121,8 @@ def test_a_config_that_states_freebsd_10_is_judged_by_freebsd_10(tmp_path):
 def test_hardenedbsd_options_are_a_note_that_names_hardenedbsd(tmp_path):
     # OPNsense's kernel configs of 2017-2021 turn on HardenedBSD's PaX options.
     need("freebsd")
-    r = lint_text(tmp_path, "SMP", "include\tGENERIC\nident\tSMP\noptions\tPAX\noptions\tPAX_ASLR\noptions\tPAX_NOSUCH\n")
+    text = "include\tGENERIC\nident\tSMP\noptions\tPAX\noptions\tPAX_ASLR\noptions\tPAX_NOSUCH\n"
+    r = lint_text(tmp_path, "SMP", text)
     assert _loud(r) == ["5:MS702"]
     notes = [d for d in r.diagnostics if d.severity is Severity.NOTE and d.code == "MS702"]
     assert [d.span.line for d in notes] == [3, 4] and all("HardenedBSD" in d.message for d in notes)
