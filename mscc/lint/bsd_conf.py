@@ -49,11 +49,15 @@ OPENBSD = Dialect(
     duplicate_option_is_error=True,
 )
 DIALECTS = {"netbsd-kernel": NETBSD, "openbsd-kernel": OPENBSD}
+# Lines only NetBSD's config(1) reads: without them (and without a $NetBSD$ id) a file of
+# `include "arch/amd64/conf/GENERIC"` and `pseudo-device` lines may as well be OpenBSD's.
+NETBSD_ONLY = frozenset({"no", "-no", "file-system", "select", "cinclude", "-include", "ifdef", "ifndef"})
 
 
 def check(ctx: FileContext) -> None:
     dialect = DIALECTS[ctx.kind]
     names = _names(ctx, dialect)
+    other = _openbsd_names(ctx) if dialect is NETBSD else None
     # Upstream -current GENERICs carry DIAGNOSTIC on purpose ("to be commented out on release
     # branch"): without a profile that says production, a debug option is a note (ctx.debug_advice).
     debug = set(knowledge()[dialect.os]["debug_options"]) if ctx.debug_advice is not None else set()
@@ -71,10 +75,11 @@ def check(ctx: FileContext) -> None:
             _remove(ctx, dialect, names, selected, tokens, line.number)
         elif keyword == "pseudo-device" and len(tokens) > 1:
             name, col = tokens[1]
-            _unknown_device(ctx, names, name, ctx.span(line.number, col, col + len(name)))
+            _unknown_device(ctx, names, name, ctx.span(line.number, col, col + len(name)), other=other)
         elif len(tokens) >= 3 and tokens[1][0] == "at":
             name, col = tokens[0]
-            _unknown_device(ctx, names, base_name(name), ctx.span(line.number, col, col + len(base_name(name))))
+            _unknown_device(ctx, names, base_name(name), ctx.span(line.number, col, col + len(base_name(name))),
+                            other=other)
         elif keyword in dialect.keywords:
             if keyword == "file-system" and dialect is NETBSD:
                 for item, col in items(tokens[1:]):
@@ -92,6 +97,20 @@ def _names(ctx: FileContext, dialect: Dialect) -> names_judge.Judge:
         ctx.report(codes.CONFIG_UNCHECKED, ctx.span(1, 1), judge.unchecked,
                    "state the architecture with --arch")
     return judge
+
+
+def _openbsd_names(ctx: FileContext) -> names_judge.Judge | None:
+    """OpenBSD's names for a file read as NetBSD's that nothing marks as NetBSD's: the two
+    config(8)s share `include "arch/..."` and `pseudo-device` (a syzkaller config of
+    `include "arch/amd64/conf/GENERIC"` and `pseudo-device kcov 1` is OpenBSD's)."""
+    from mscc.lint.kinds import first_rcs_id
+
+    if first_rcs_id(ctx.text) == "NetBSD":
+        return None
+    if any(line.code.split()[0] in NETBSD_ONLY for line in ctx.code_lines()):
+        return None
+    other = names_judge.judge("openbsd", platform.openbsd(ctx))
+    return other if other.unchecked is None else None
 
 
 def _add_option(ctx, dialect, names, debug, selected, name, span, number) -> None:
@@ -137,9 +156,14 @@ def _remove(ctx, dialect, names, selected, tokens, number) -> None:
         selected.pop(item, None)
 
 
-def _unknown(ctx, code, judge: names_judge.Judge, kind: str, name: str, span, severity, why=None) -> None:
+def _unknown(ctx, code, judge: names_judge.Judge, kind: str, name: str, span, severity, why=None,
+             other: names_judge.Judge | None = None) -> None:
     unknown = judge.unknown(kind, name)
     if unknown is None:
+        return
+    if other is not None and other.unknown(kind, name) is None:
+        ctx.report(code, span, f"{unknown.message}; {other.title} has it, and nothing in the file says NetBSD",
+                   "if this config is for OpenBSD, lint it with --kind openbsd-kernel", Severity.NOTE)
         return
     hint = unknown.hint or why
     if why and unknown.hint and not unknown.elsewhere:
@@ -160,9 +184,9 @@ def _unknown(ctx, code, judge: names_judge.Judge, kind: str, name: str, span, se
     ctx.report(code, span, unknown.message, hint, severity)
 
 
-def _unknown_device(ctx, judge, name, span, severity=None) -> None:
+def _unknown_device(ctx, judge, name, span, severity=None, other=None) -> None:
     _unknown(ctx, codes.CONFIG_UNKNOWN_DEVICE, judge, "device", name, span, severity,
-             "config(1) stops with an unknown device")
+             "config(1) stops with an unknown device", other)
 
 
 def _directive_hint(dialect: Dialect, keyword: str) -> str:

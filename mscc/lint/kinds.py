@@ -198,7 +198,7 @@ def _code_lines(text: str) -> list[str]:
     return lines
 
 
-def _first_rcs_id(text: str) -> str | None:
+def first_rcs_id(text: str) -> str | None:
     """Which BSD's RCS id comes first: NetBSD files taken from OpenBSD keep the old id below their own."""
     m = re.search(r"\$(NetBSD|OpenBSD|FreeBSD):", text[:4000])
     return m.group(1) if m else None
@@ -217,7 +217,7 @@ def sniff(text: str) -> str | None:
     # An RCS id says which BSD, when the lines are config lines at all (not a README.evbarm).
     configish = sum(1 for line, first in zip(lines, firsts, strict=False)
                     if first in _BSD_CONFIG_WORDS or re.match(_ATTACH, line))
-    rcs = _first_rcs_id(text)
+    rcs = first_rcs_id(text)
     if words & {"rmoption", "rmoptions", "option", "makeoption"} or (rcs == "OpenBSD" and configish):
         return "openbsd-kernel"
     # `include "arch/evbarm/conf/GENERIC64"`, `include "conf/std"`: only NetBSD (and OpenBSD,

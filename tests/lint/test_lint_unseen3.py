@@ -60,3 +60,28 @@ def test_a_freebsd_10_generic_copy_is_quiet(tmp_path):
     text += "cpu\t\tHAMMER\nident\t\tMYKERNEL\noptions \tSCHED_ULE\noptions \tCOMPAT_FREEBSD7\n"
     text += "device\t\tfaith\ndevice\t\tpccard\ndevice\t\tcardbus\ndevice\t\txenpci\noptions \tXENHVM\n"
     assert _loud(lint_text(tmp_path, "usr/src/sys/amd64/conf/MYKERNEL", text)) == []
+
+
+def test_an_include_by_path_config_nothing_marks_as_netbsd_may_use_openbsd_names(tmp_path):
+    # Both config(8)s include by a path from sys/ and read `pseudo-device`: a syzkaller-style
+    # config of just those lines is OpenBSD's as often as NetBSD's, so a pseudo-device OpenBSD
+    # has (kcov takes `options KCOV` on NetBSD) is a note, not an error.
+    need("openbsd")
+    need("netbsd")
+    text = 'include "arch/amd64/conf/GENERIC"\npseudo-device kcov 1\n'
+    r = lint_text(tmp_path, "sys/arch/amd64/conf/SYZKALLER", text)
+    assert _loud(r) == []
+    [d] = [d for d in r.diagnostics if d.code == "MS703"]
+    assert d.severity is Severity.NOTE and "OpenBSD" in d.message
+
+
+def test_a_netbsd_only_line_or_id_keeps_the_name_an_error(tmp_path):
+    need("openbsd")
+    need("netbsd")
+    marked = 'include "arch/amd64/conf/GENERIC"\nno options DIAGNOSTIC\npseudo-device kcov 1\n'
+    assert _loud(lint_text(tmp_path, "a/sys/arch/amd64/conf/K", marked)) == ["3:MS703"]
+    dated = '# $NetBSD: K,v 1.1 2024/01/01 00:00:00 x Exp $\ninclude "arch/amd64/conf/GENERIC"\npseudo-device kcov 1\n'
+    assert _loud(lint_text(tmp_path, "b/sys/arch/amd64/conf/K", dated)) == ["3:MS703"]
+    # a name neither BSD has stays an error
+    unknown = 'include "arch/amd64/conf/GENERIC"\npseudo-device nosuchthing 1\n'
+    assert _loud(lint_text(tmp_path, "c/sys/arch/amd64/conf/K", unknown)) == ["2:MS703"]
