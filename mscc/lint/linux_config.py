@@ -43,8 +43,15 @@ def check(ctx: FileContext) -> None:
     mentions_zfs = re.search(r"zfs", ctx.text, re.IGNORECASE) is not None
     for item in parse_config_lines(ctx.text):
         if isinstance(item, BadLine):
-            _bad_line(ctx, item)
-            continue
+            commented = _commented_assignment(item)
+            if commented is None:
+                _bad_line(ctx, item)
+                continue
+            ctx.report(codes.CONFIG_BAD_LINE, ctx.span(item.line, 1),
+                       f"Kconfig reads CONFIG_{commented.symbol}={commented.value} and skips the comment after it",
+                       "merge_config.sh's final check compares whole lines and will say the value is not in the "
+                       "final .config: put the comment on a line of its own", Severity.NOTE)
+            item = Assignment(commented.symbol, commented.value, commented.line, commented.column)
         a = item
         name_span = ctx.span(a.line, a.column, a.column + len("CONFIG_") + len(a.symbol))
         _repeat(ctx, a, seen.get(a.symbol), name_span)
@@ -218,6 +225,20 @@ def _repeat(ctx: FileContext, a, first, name_span) -> None:
 
 def _shown(a) -> str:
     return f"# CONFIG_{a.symbol} is not set" if a.value == "n" and a.column == 3 else f"CONFIG_{a.symbol}={a.value}"
+
+
+# `CONFIG_X=y   # why`: Kconfig's conf_set_sym_val reads a bool or tristate by its first
+# character and a string up to its closing quote, so the comment after either is skipped
+# (linux scripts/kconfig/confdata.c, v6.12); a number with a comment after it is not valid.
+_COMMENTED = re.compile(r'^CONFIG_([A-Za-z0-9_]+)=([ymn]|"(?:[^"\\]|\\.)*")\s*#.*$')
+
+
+def _commented_assignment(item):
+    """The assignment Kconfig reads from a value followed by a comment, or None."""
+    from mscc.linux.kconfig import Assignment
+
+    match = _COMMENTED.match(item.text.rstrip("\r"))
+    return Assignment(match.group(1), match.group(2), item.line, 1) if match else None
 
 
 def _bad_line(ctx: FileContext, item) -> None:

@@ -85,3 +85,22 @@ def test_a_netbsd_only_line_or_id_keeps_the_name_an_error(tmp_path):
     # a name neither BSD has stays an error
     unknown = 'include "arch/amd64/conf/GENERIC"\npseudo-device nosuchthing 1\n'
     assert _loud(lint_text(tmp_path, "c/sys/arch/amd64/conf/K", unknown)) == ["2:MS703"]
+
+
+def test_a_comment_after_a_bool_or_string_value_is_read_as_kconfig_reads_it(tmp_path):
+    # Kconfig takes a bool/tristate from its first character and a string up to its closing
+    # quote: `CONFIG_X=y   # why` sets X=y. A note says merge_config.sh's check will complain.
+    text = 'CONFIG_MODULES=y                # needed below\nCONFIG_LOCALVERSION="-lab"  # tag\n'
+    r = lint_text(tmp_path, "lab.config", text)
+    assert _loud(r) == []
+    assert [(d.span.line, d.code) for d in r.diagnostics if d.severity is Severity.NOTE] == [(1, "MS712"), (2, "MS712")]
+    # the value still counts: a second line that contradicts it is found
+    r = lint_text(tmp_path, "lab2.config", "CONFIG_MODULES=y   # needed\n# CONFIG_MODULES is not set\n")
+    assert _loud(r) == ["2:MS706"]
+
+
+def test_a_comment_after_a_number_or_blanks_around_equals_stay_errors(tmp_path):
+    # a number with a comment after it is not a valid int for Kconfig, and `CONFIG_X = y`
+    # names a symbol "X " that does not exist: both lines are dropped.
+    r = lint_text(tmp_path, "lab.config", "CONFIG_LOG_BUF_SHIFT=17 # 128k\nCONFIG_MODULES = y\n")
+    assert _loud(r) == ["1:MS712", "2:MS712"]
