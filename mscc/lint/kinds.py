@@ -104,6 +104,9 @@ def not_a_config(path: str, text: str) -> str | None:
     project = other_kconfig_project(text)
     if project is not None:
         return f"a Kconfig file of {project}, not of the Linux kernel"
+    # an installer's helper scripts (partitioning, chroot steps) beside the one that makes the pool
+    if (name.endswith(".sh") or re.match(r"#!\S*(/|env )(ba|da|k|z)?sh\b", text)) and not re.search(_ZFS_COMMAND, text):
+        return "a shell script that runs no `zpool` or `zfs` create, add or set command"
     for pattern, why in _BESIDE_KERNEL_CONFIGS:
         if re.search(pattern, name):
             return why

@@ -104,3 +104,17 @@ def test_a_comment_after_a_number_or_blanks_around_equals_stay_errors(tmp_path):
     # names a symbol "X " that does not exist: both lines are dropped.
     r = lint_text(tmp_path, "lab.config", "CONFIG_LOG_BUF_SHIFT=17 # 128k\nCONFIG_MODULES = y\n")
     assert _loud(r) == ["1:MS712", "2:MS712"]
+
+
+def test_a_helper_script_without_pool_commands_is_a_note_when_named(tmp_path):
+    # A ZFS installer's chroot or partitioning step, linted by name: mscc has nothing to say
+    # about it, and that is not a problem of the script.
+    text = "#!/usr/bin/env bash\nset -euo pipefail\nsgdisk --zap-all \"$1\"\nmkfs.vfat -F32 \"$1-part1\"\n"
+    r = lint_text(tmp_path, "lib/partition.sh", text)
+    assert _loud(r) == []
+    assert [(d.code, d.severity) for d in r.diagnostics] == [("MS011", Severity.NOTE)]
+    r = lint_text(tmp_path, "chroot-step", text)  # a script without the .sh name, by its #! line
+    assert _loud(r) == []
+    # a script that makes the pool is still linted
+    r = lint_text(tmp_path, "pool.sh", "#!/bin/sh\nzpool create -o ashift=9 tank /dev/sda\n")
+    assert "MS011" not in [d.code for d in r.diagnostics]
