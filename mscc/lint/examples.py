@@ -111,7 +111,9 @@ vfs.zfs.arc.max="8G"
     _example(codes.CONFIG_DEBUG, """
         Debugging options such as WITNESS, INVARIANTS, KASAN or PROVE_LOCKING cost a large share
         of kernel performance; they belong in debug kernels, not in one meant for production.
-        Lint with a --profile whose kernel.debug is on to accept them.""",
+        Without a profile nobody has said what the kernel is for, and it is a note; with a
+        --profile whose kernel.debug is off it is a warning, with one whose kernel.debug is on
+        (or in a file named for debugging) it is not reported.""",
         "MYKERNEL", """
 include GENERIC
 ident MYKERNEL

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -119,8 +120,20 @@ def figure(line: str) -> dict[str, Any] | None:
     return kept
 
 
-def _looks_like_json(line: str) -> bool:
-    return line.lstrip().startswith("{")
+def _read(output: Output, parse: Callable[[str], dict[str, Any] | None]) -> tuple[list[dict[str, Any]], int, int]:
+    """The objects PARSE accepts among the script's lines, how many lines started like one but
+    were not (malformed), and how many were other output (kept in the log only)."""
+    found: list[dict[str, Any]] = []
+    malformed = other = 0
+    for line in output.close():
+        parsed = parse(line)
+        if parsed is not None:
+            found.append(parsed)
+        elif line.lstrip().startswith("{"):
+            malformed += 1
+        else:
+            other += 1
+    return found, malformed, other
 
 
 def _names(names: list[str]) -> str:
@@ -172,16 +185,7 @@ def fold_verify(output: Output, exit_code: int | None, expected: list[str] | Non
                 script: str = "verify.sh") -> Folded:
     """verify.sh's records folded into the job's `verify` object. EXIT_CODE None: the script
     did not end by itself (timeout, Ctrl-C, lost connection)."""
-    records: list[dict[str, Any]] = []
-    malformed = other = 0
-    for line in output.close():
-        found = record(line)
-        if found is not None:
-            records.append(found)
-        elif _looks_like_json(line):
-            malformed += 1
-        else:
-            other += 1
+    records, malformed, other = _read(output, record)
     failing = [r for r in records if not r["ok"]]
     reported = {r["setting"] for r in records}
     missing = [s for s in expected if s not in reported] if expected is not None else []
@@ -227,16 +231,7 @@ def fold_bench(output: Output, exit_code: int | None, results: Path, slug: str,
                script: str = "bench.sh") -> Folded:
     """bench.sh's figures: stored as a JSON list in RESULTS/figures/SLUG.json (the form `mscc
     bench --compare` reads) and folded into the job's `bench` object."""
-    figures: list[dict[str, Any]] = []
-    malformed = other = 0
-    for line in output.close():
-        found = figure(line)
-        if found is not None:
-            figures.append(found)
-        elif _looks_like_json(line):
-            malformed += 1
-        else:
-            other += 1
+    figures, malformed, other = _read(output, figure)
     stored = None
     if figures:
         stored = f"{FIGURES_DIR}/{slug}.json"
