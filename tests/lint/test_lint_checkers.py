@@ -33,6 +33,13 @@ def test_kconfig_names_values_and_repeats(tmp_path):
     assert where(r, "MS712") == [(7, 1)]
 
 
+def alpine_profile(debug: str) -> str:
+    """An Alpine VM profile whose kernel.debug is DEBUG."""
+    return ("profile p {\n  hardware { chip = m3-pro  memory = 36GiB }\n"
+            "  vm { cpus = 4  memory = 8GiB  os = alpine }\n"
+            f"  kernel {{ debug = {debug} }}\n}}\n")
+
+
 def test_kconfig_lock_debugging_breaks_zfs_unless_the_profile_has_no_zfs(tmp_path, write):
     need("kconfig")
     text = "CONFIG_PROVE_LOCKING=y\nCONFIG_LOCK_STAT=y\n"
@@ -43,13 +50,7 @@ def test_kconfig_lock_debugging_breaks_zfs_unless_the_profile_has_no_zfs(tmp_pat
     zfs_host = "# the kernel of our ZFS file server\n" + text
     assert {d.severity for d in lint_text(tmp_path, "lockdep.config", zfs_host).diagnostics} == {Severity.WARNING}
     assert codes(lint_text(tmp_path, "debug.config", text)) == []
-    profile = write("p.msk", """
-profile p {
-  hardware { chip = m3-pro  memory = 36GiB }
-  vm { cpus = 4  memory = 8GiB  os = alpine }
-  kernel { debug = full }
-}
-""")
+    profile = write("p.msk", alpine_profile(debug="full"))
     r = lint_text(tmp_path, "debug.config", text, profile=str(profile))
     assert "MS709" not in codes(r) and "MS708" not in codes(r)  # debug kernel, no ZFS: all intended
 
@@ -60,13 +61,7 @@ def test_kconfig_debug_options_in_production(tmp_path, write):
     # nobody said what the kernel is for (a board defconfig, an upstream fragment): a note
     assert [(d.code, d.severity) for d in lint_text(tmp_path, "x.config", text).diagnostics] == [
         ("MS708", Severity.NOTE)]
-    profile = write("p.msk", """
-profile p {
-  hardware { chip = m3-pro  memory = 36GiB }
-  vm { cpus = 4  memory = 8GiB  os = alpine }
-  kernel { debug = off }
-}
-""")
+    profile = write("p.msk", alpine_profile(debug="off"))
     r = lint_text(tmp_path, "x.config", text, profile=str(profile))
     assert [(d.code, d.severity) for d in r.diagnostics if d.code == "MS708"] == [("MS708", Severity.WARNING)]
     assert "meant for production" in r.diagnostics[0].message
