@@ -52,7 +52,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from scripts.srcread import (
-    Source, add_source_arguments, database_head, input_record, provenance_of, source_from_arguments,
+    AttachChecker, Source, add_source_arguments, database_head, input_record, provenance_of, source_from_arguments,
     source_record, sorted_attachments, write_json,
 )
 
@@ -689,13 +689,7 @@ def check_problems(rd: Reader) -> list[dict[str, Any]]:
     do not back (names only)."""
     sel = rd.sel
     known_dev = set(rd.devices) | set(rd.pseudo)
-    attach_pairs = {(a["device"], a["at"]) for a in rd.attachments}
-    dev_attrs: dict[str, set[str]] = {}
-    for name, d in list(rd.devices.items()) + list(rd.pseudo.items()):
-        s = set(d["attributes"])
-        if d["interface"]:
-            s.add(name)
-        dev_attrs[name] = s
+    attach = AttachChecker(rd.devices, rd.pseudo, rd.attributes, rd.attachments)
     problems = []
     for inst in sel.instances:
         dev, parent = inst["device"], inst["at"]
@@ -705,10 +699,7 @@ def check_problems(rd: Reader) -> list[dict[str, Any]]:
             continue
         if parent == "root":
             continue
-        # parent may be a device (attach at one of its attributes) or an attribute
-        parent_attrs = dev_attrs.get(parent, set()) | ({parent} if parent in rd.attributes
-                                                       else set())
-        if not any((dev, a) in attach_pairs for a in parent_attrs):
+        if not attach.attached(dev, parent):
             problems.append({"instance": f"{inst['instance']} at {inst['parent']}",
                              "problem": "no matching attach statement"})
     for p in sel.pseudo:

@@ -50,8 +50,8 @@ from typing import Any
 
 from scripts import extract_netbsd_names as nb  # the same config(5) reader: OpenBSD's grammar is NetBSD's
 from scripts.srcread import (
-    add_source_arguments, database_head, input_record, provenance_of, source_from_arguments, source_record,
-    sorted_attachments, write_json,
+    AttachChecker, add_source_arguments, database_head, input_record, provenance_of, source_from_arguments,
+    source_record, sorted_attachments, write_json,
 )
 
 GENERATED_BY = "scripts/extract_openbsd_names.py"
@@ -370,13 +370,7 @@ def effective(sel: Selection, chain: list[dict[str, Any]], unresolved: list[dict
 
 
 def check_instances(rd: Reader, sel: Selection) -> list[dict[str, Any]]:
-    attach_pairs = {(a["device"], a["at"]) for a in rd.attachments}
-    dev_attrs: dict[str, set[str]] = {}
-    for name, d in list(rd.devices.items()) + list(rd.pseudo.items()):
-        s = set(d["attributes"])
-        if d["interface"]:
-            s.add(name)
-        dev_attrs[name] = s
+    attach = AttachChecker(rd.devices, rd.pseudo, rd.attributes, rd.attachments)
     problems = []
     for inst in sel.instances:
         dev, parent = inst["device"], inst["at"]
@@ -385,11 +379,10 @@ def check_instances(rd: Reader, sel: Selection) -> list[dict[str, Any]]:
             problems.append({"instance": label, "problem": "unknown device"})
             continue
         if parent == "root":
-            if (dev, "root") not in attach_pairs:
+            if (dev, "root") not in attach.pairs:
                 problems.append({"instance": label, "problem": "no attach at root"})
             continue
-        pattrs = dev_attrs.get(parent, set()) | ({parent} if parent in rd.attributes else set())
-        if not any((dev, a) in attach_pairs for a in pattrs):
+        if not attach.attached(dev, parent):
             problems.append({"instance": label, "problem": "no matching attach statement"})
     for p in sel.pseudo:
         if p not in rd.pseudo:

@@ -180,6 +180,27 @@ def sorted_attachments(attachments: list[dict[str, Any]]) -> list[dict[str, Any]
     return sorted(attachments, key=lambda a: (a["device"], a["at"], a.get("with", ""), a["declared_in"]))
 
 
+class AttachChecker:
+    """Whether `DEV at PARENT` is backed by an attach statement, as config(1)/config(8) of both
+    NetBSD and OpenBSD decide it: PARENT is a device (attach at one of its attributes, or at the
+    device itself when it is an interface) or an attribute."""
+
+    def __init__(self, devices: dict[str, Any], pseudo: dict[str, Any], attributes: dict[str, Any],
+                 attachments: list[dict[str, Any]]) -> None:
+        self.pairs = {(a["device"], a["at"]) for a in attachments}
+        self.attributes = attributes
+        self.device_attributes: dict[str, set[str]] = {}
+        for name, d in list(devices.items()) + list(pseudo.items()):
+            attrs = set(d["attributes"])
+            if d["interface"]:
+                attrs.add(name)
+            self.device_attributes[name] = attrs
+
+    def attached(self, dev: str, parent: str) -> bool:
+        at = self.device_attributes.get(parent, set()) | ({parent} if parent in self.attributes else set())
+        return any((dev, a) in self.pairs for a in at)
+
+
 def write_json(data: dict[str, Any], output: str) -> None:
     """Sorted keys, one space indent, a final newline: the same input gives the same bytes."""
     text = json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
