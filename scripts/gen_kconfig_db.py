@@ -16,7 +16,6 @@ only; output is deterministic (sorted keys, no timestamps).
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -24,6 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mscc.run.artifacts import sha256_file
 from mscc.source import comment_start
 
 FORMAT_VERSION = 2
@@ -366,14 +366,6 @@ def debian_package_version(package: str) -> str | None:
     return out.stdout.strip() or None
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def build_database(tree: Path, arch: str, package: str, tarball: Path | None) -> tuple[dict, list[str]]:
     reader = KconfigReader(tree, arch)
     reader.read_file("Kconfig")
@@ -393,7 +385,7 @@ def build_database(tree: Path, arch: str, package: str, tarball: Path | None) ->
         "source_package": package,
         "source_package_version": debian_package_version(package),
         "tarball": str(tarball) if tarball else None,
-        "tarball_sha256": sha256_of(tarball) if tarball and tarball.is_file() else None,
+        "tarball_sha256": sha256_file(tarball) if tarball and tarball.is_file() else None,
         "kconfig_files": len(reader.files_read),
         "symbol_count": len(symbols),
         "choice_count": len(choices),
