@@ -51,7 +51,7 @@ def check(ctx: FileContext) -> None:
                        f"Kconfig reads CONFIG_{commented.symbol}={commented.value} and skips the comment after it",
                        "merge_config.sh's final check compares whole lines and will say the value is not in the "
                        "final .config: put the comment on a line of its own", Severity.NOTE)
-            item = Assignment(commented.symbol, commented.value, commented.line, commented.column)
+            item = commented
         a = item
         name_span = ctx.span(a.line, a.column, a.column + len("CONFIG_") + len(a.symbol))
         _repeat(ctx, a, seen.get(a.symbol), name_span)
